@@ -1,0 +1,67 @@
+/**
+ * What Datadog echoed against what was sent: a difference in a non-secret field (the name, tags,
+ * base_url, a role, a header value) means the connection is not what the patch says, and is worth
+ * a warning. Secret fields are never compared: Datadog answers them as "".
+ */
+
+import { valueAt } from "./patch/errors.ts";
+import { type Fields, findIntegration, isCredentialName } from "./patch/integrations.ts";
+
+type Json = Readonly<Record<string, unknown>>;
+
+/** Paths (relative to the attributes) where the answer differs from the patch. */
+export function differences(sent: Json, answered: Json): (string | number)[][] {
+  const found: (string | number)[][] = [];
+  if (sent.name !== undefined && sent.name !== answered.name) found.push(["name"]);
+  if (Array.isArray(sent.tags) && !sameSet(sent.tags, valueAt(answered, ["tags"]))) found.push(["tags"]);
+  const integration = sent.integration as Json | undefined;
+  if (!integration) return found;
+  const echoed = (answered.integration ?? {}) as Json;
+  if (integration.type !== echoed.type) return [...found, ["integration", "type"]];
+  const entry = findIntegration(String(integration.type));
+  if (!entry) return found;
+  found.push(...compareFields(["integration"], integration, echoed, entry.fields));
+  const credentials = integration.credentials as Json | undefined;
+  const kind = entry.credentials.find((candidate) => candidate.type === credentials?.type);
+  if (!credentials || !kind) return found;
+  const echoedCredentials = (echoed.credentials ?? {}) as Json;
+  if (credentials.type !== echoedCredentials.type) return [...found, ["integration", "credentials", "type"]];
+  return [...found, ...compareFields(["integration", "credentials"], credentials, echoedCredentials, kind.fields)];
+}
+
+function compareFields(path: (string | number)[], sent: Json, echoed: Json, fields: Fields): (string | number)[][] {
+  return Object.entries(fields).flatMap(([name, field]) => {
+    const value = sent[name];
+    if (value === undefined || field.direction !== "both") return [];
+    const at = [...path, name];
+    switch (field.kind) {
+      case "text":
+        return field.secret === false && value !== echoed[name] ? [at] : [];
+      case "object":
+        return compareFields(at, value as Json, (echoed[name] ?? {}) as Json, field.fields);
+      case "list":
+        return compareEntries(at, value as Json[], echoed[name]);
+      default:
+        return [];
+    }
+  });
+}
+
+/** Each entry sent should be echoed (by name), with its value unless that is secret; deleted ones gone. */
+function compareEntries(path: (string | number)[], sent: Json[], echoed: unknown): (string | number)[][] {
+  const answered = Array.isArray(echoed) ? (echoed as Json[]) : [];
+  return sent.flatMap((entry, index) => {
+    const match = answered.find((candidate) => candidate?.name === entry.name);
+    if (entry.deleted === true) return match ? [[...path, index]] : [];
+    if (!match) return [[...path, index]];
+    const secret = entry.type === "SECRET" || isCredentialName(String(entry.name));
+    return !secret && entry.value !== undefined && entry.value !== match.value ? [[...path, index, "value"]] : [];
+  });
+}
+
+function sameSet(sent: unknown[], answered: unknown): boolean {
+  if (!Array.isArray(answered)) return false;
+  const a = new Set(sent.map(String));
+  const b = new Set(answered.map(String));
+  return a.size === b.size && [...a].every((tag) => b.has(tag));
+}

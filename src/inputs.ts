@@ -1,0 +1,199 @@
+/**
+ * The action's inputs, read once into a typed object: action inputs first, then the DD_* variables
+ * that Datadog's own tools read. Every refusal names the input and says what to do; none quotes a
+ * key or a patch.
+ */
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { relative, resolve, sep } from "node:path";
+import { DEFAULT_SITE, findSite, SITES, type Site } from "./datadog/sites.ts";
+import { inputFailure } from "./failure.ts";
+
+export interface PatchSource {
+  /** Which input held the patch: `patch`, or `patch-file`. */
+  readonly input: "patch" | "patch-file";
+  /** For `patch-file`: the file's path relative to the workspace, as annotations need it. */
+  readonly file?: string;
+  readonly text: string;
+}
+
+export interface Inputs {
+  readonly connectionId: string;
+  readonly patch: PatchSource;
+  /** The site, or undefined when `api-url` replaces it and no site was named. */
+  readonly site: Site | undefined;
+  /** Base URL of the API, without a trailing slash: `https://api.datadoghq.eu`. */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly appKey: string;
+  readonly dryRun: boolean;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+}
+
+export type GetInput = (name: string) => string;
+
+/** Larger than any real patch; keeps a wrong file (a log, a binary) from being read whole. */
+export const MAX_PATCH_BYTES = 1024 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_TIMEOUT_SECONDS = 3600;
+const MAX_RETRIES = 10;
+
+/** The Datadog keys, from the inputs or DD_API_KEY / DD_APP_KEY; read first so they can be masked first. */
+export function readKeys(getInput: GetInput, env: NodeJS.ProcessEnv): { apiKey: string; appKey: string } {
+  return {
+    apiKey: getInput("api-key").trim() || (env.DD_API_KEY ?? "").trim(),
+    appKey: getInput("app-key").trim() || (env.DD_APP_KEY ?? "").trim(),
+  };
+}
+
+export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv): Inputs {
+  const { apiKey, appKey } = readKeys(getInput, env);
+  const dryRun = readBoolean(getInput, "dry-run", false);
+  // A dry run sends nothing, so a pull request from a fork (which gets no secrets) can still check.
+  if (!dryRun) {
+    checkKey("api-key", "DD_API_KEY", apiKey);
+    checkKey("app-key", "DD_APP_KEY", appKey);
+  }
+  const { site, baseUrl } = readEndpoint(getInput, env);
+  return {
+    connectionId: readConnectionId(getInput("connection-id")),
+    patch: readPatch(getInput, env),
+    site,
+    baseUrl,
+    apiKey,
+    appKey,
+    dryRun,
+    timeoutMs: readNumber(getInput, "timeout-seconds", 60, { min: 1, max: MAX_TIMEOUT_SECONDS, integer: false }) * 1000,
+    maxRetries: readNumber(getInput, "max-retries", 3, { min: 0, max: MAX_RETRIES, integer: true }),
+  };
+}
+
+function readConnectionId(text: string): string {
+  const id = text.trim();
+  if (id === "") throw inputFailure("connection-id", "is required; give the UUID of the connection to update");
+  if (!UUID.test(id)) {
+    throw inputFailure(
+      "connection-id",
+      "must be a UUID such as 11111111-2222-3333-4444-555555555555 (find it in the connection's page in Datadog)",
+    );
+  }
+  return id.toLowerCase();
+}
+
+function checkKey(input: string, variable: string, key: string): void {
+  if (key === "") {
+    throw inputFailure(input, `is required; pass it as \${{ secrets.* }} or set ${variable} in the environment`);
+  }
+  // Visible ASCII only: anything else cannot travel in an HTTP header (and would not be a key).
+  if (!/^[\x21-\x7E]+$/.test(key)) {
+    throw inputFailure(
+      input,
+      "holds spaces, line breaks or other characters a Datadog key never has; copy the key again",
+    );
+  }
+}
+
+function readEndpoint(getInput: GetInput, env: NodeJS.ProcessEnv): { site: Site | undefined; baseUrl: string } {
+  const siteText = getInput("site").trim();
+  const siteInput = siteText ? "site" : "DD_SITE";
+  const named = siteText || (env.DD_SITE ?? "").trim();
+  const site = named ? findSite(named) : undefined;
+  if (named && !site) {
+    throw inputFailure(siteInput, `is not a Datadog site; use one of ${SITES.map((entry) => entry.name).join(", ")}`);
+  }
+  const apiUrl = getInput("api-url").trim();
+  if (apiUrl) return { site, baseUrl: readApiUrl(apiUrl) };
+  const chosen = site ?? findSite(DEFAULT_SITE);
+  return { site: chosen, baseUrl: `https://${chosen?.api ?? `api.${DEFAULT_SITE}`}` };
+}
+
+function readApiUrl(text: string): string {
+  if (!URL.canParse(text))
+    throw inputFailure("api-url", "must be an absolute URL such as https://dd-gateway.example.com");
+  const url = new URL(text);
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw inputFailure("api-url", "must start with https:// (or http:// for a loopback host)");
+  }
+  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+    throw inputFailure(
+      "api-url",
+      "may use http:// only for a loopback host (localhost, 127.0.0.1, [::1]); use https://",
+    );
+  }
+  if (url.username || url.password) {
+    throw inputFailure("api-url", "must not hold a user or password; the keys travel in headers");
+  }
+  if (url.search || url.hash) throw inputFailure("api-url", "must not hold a query or fragment");
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function readPatch(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSource {
+  const inline = getInput("patch");
+  const file = getInput("patch-file").trim();
+  if (inline.trim() && file) throw inputFailure("patch", "and patch-file are both set; give exactly one of them");
+  if (!inline.trim() && !file) {
+    throw inputFailure("patch", "is required, or patch-file; give the attributes to change as YAML or JSON");
+  }
+  if (inline.trim()) {
+    if (Buffer.byteLength(inline) > MAX_PATCH_BYTES) throw inputFailure("patch", "is larger than 1 MiB");
+    return { input: "patch", text: inline };
+  }
+  return readPatchFile(file, env.GITHUB_WORKSPACE || process.cwd());
+}
+
+function readPatchFile(file: string, workspace: string): PatchSource {
+  const root = resolve(workspace);
+  const path = resolve(root, file);
+  const inside = (candidate: string, base: string) => candidate === base || candidate.startsWith(base + sep);
+  if (!inside(path, root)) {
+    throw inputFailure("patch-file", "must be a path inside the workspace (relative to GITHUB_WORKSPACE)");
+  }
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw inputFailure(
+      "patch-file",
+      `${relative(root, path)} was not found in the workspace; check the path and that the repository is checked out`,
+    );
+  }
+  // A link inside the workspace must not lead outside it (to /etc, to the runner's credentials).
+  if (!inside(real, realpathSync(root))) {
+    throw inputFailure("patch-file", "leads outside the workspace through a link; give a file inside the repository");
+  }
+  const stats = statSync(real);
+  if (!stats.isFile()) throw inputFailure("patch-file", `${relative(root, path)} is not a file`);
+  if (stats.size > MAX_PATCH_BYTES) throw inputFailure("patch-file", `${relative(root, path)} is larger than 1 MiB`);
+  const text = readFileSync(real, "utf8").replace(/^\uFEFF/, "");
+  return { input: "patch-file", file: relative(root, path).split(sep).join("/"), text };
+}
+
+function readBoolean(getInput: GetInput, name: string, fallback: boolean): boolean {
+  const text = getInput(name).trim();
+  if (text === "") return fallback;
+  if (["true", "True", "TRUE"].includes(text)) return true;
+  if (["false", "False", "FALSE"].includes(text)) return false;
+  throw inputFailure(name, "must be true or false");
+}
+
+function readNumber(
+  getInput: GetInput,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number; integer: boolean },
+): number {
+  const text = getInput(name).trim();
+  if (text === "") return fallback;
+  const value = Number(text);
+  const kind = range.integer ? "a whole number" : "a number";
+  if (!/^\d+(\.\d+)?$/.test(text) || (range.integer && !Number.isInteger(value))) {
+    throw inputFailure(name, `must be ${kind} from ${range.min} to ${range.max}`);
+  }
+  if (value < range.min || value > range.max)
+    throw inputFailure(name, `must be ${kind} from ${range.min} to ${range.max}`);
+  return value;
+}

@@ -1,0 +1,196 @@
+/**
+ * The order of work (contract, behaviour 1): read inputs; parse the patch; mask every secret; validate;
+ * build the request; in a dry run show it and stop; send; read the answer; set outputs; write the summary.
+ */
+import * as core from "@actions/core";
+import { differences } from "./compare.ts";
+import { DatadogClient } from "./datadog/client.ts";
+import type { Where } from "./datadog/explain.ts";
+import { Failure, type Problem } from "./failure.ts";
+import { type Inputs, type PatchSource, readInputs, readKeys } from "./inputs.ts";
+import { formatPath, type PathMessage } from "./patch/errors.ts";
+import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
+import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
+import { validatePatch } from "./patch/validate.ts";
+import { readConnection, type SummaryFacts, setOutputs, writeSummary } from "./report.ts";
+import { workflowRunUrl } from "./run-link.ts";
+import { findSecrets, redact, SecretRegistry } from "./secrets.ts";
+import { ACTION_NAME, ACTION_VERSION } from "./version.ts";
+
+export async function run(): Promise<void> {
+  const secrets = new SecretRegistry(core.setSecret);
+  const cancel = new AbortController();
+  const onSignal = () => cancel.abort(new Error("cancelled"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const keys = readKeys(core.getInput, process.env);
+    secrets.register([keys.apiKey, keys.appKey].filter(Boolean));
+    const inputs = readInputs(core.getInput, process.env);
+
+    const parsed = parsePatch(inputs.patch.text);
+    secrets.register(findSecrets(parsed.value));
+    if (parsed.problems.length > 0) {
+      throw new Failure(
+        parsed.problems.map((problem) =>
+          patchProblem(inputs.patch, problem.position, `the YAML ${problem.message} [${problem.code}]`),
+        ),
+      );
+    }
+    const validation = validatePatch(parsed.value);
+    if (!validation.ok)
+      throw new Failure(
+        sortByPosition(validation.problems, parsed).map((problem) => pathProblem(inputs.patch, parsed, problem)),
+      );
+
+    const { request, changes } = validation;
+    const where = describeWhere(inputs);
+    const integration = request.data.attributes.integration?.type;
+    core.info(
+      `${inputs.dryRun ? "Would update" : "Updating"} connection ${inputs.connectionId} on ${where.label}: ` +
+        `setting ${changes.map((change) => change.path).join(", ")}`,
+    );
+    if (inputs.dryRun) {
+      const shown = redact(request);
+      core.info(`Dry run: nothing sent. The request would be:\n${JSON.stringify(shown, null, 2)}`);
+      await summarize(secrets, {
+        dryRun: true,
+        connectionId: inputs.connectionId,
+        site: where.label,
+        integration,
+        changes,
+        request: shown,
+      });
+      return;
+    }
+
+    const client = new DatadogClient({
+      baseUrl: inputs.baseUrl,
+      apiKey: inputs.apiKey,
+      appKey: inputs.appKey,
+      userAgent: `${ACTION_NAME}/${ACTION_VERSION} (node ${process.versions.node})`,
+      where,
+      maxRetries: inputs.maxRetries,
+      timeoutMs: inputs.timeoutMs,
+      signal: cancel.signal,
+      info: core.info,
+      debug: core.debug,
+    });
+    const answer = await client.updateConnection(inputs.connectionId, request);
+    const response = readResponse(answer.text, answer.status);
+    const connection = readConnection(response.data);
+    core.info(
+      `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
+        `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection "${connection.name}" (${connection.integrationType}) is updated.`,
+    );
+    for (const path of differences(request.data.attributes, response.data.attributes)) {
+      warnDifference(inputs.patch, parsed, path, request.data !== parsed.value);
+    }
+    setOutputs(connection);
+    await summarize(secrets, {
+      dryRun: false,
+      connectionId: connection.id,
+      site: where.label,
+      integration,
+      changes,
+      connection,
+    });
+  } catch (error) {
+    fail(error);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function describeWhere(inputs: Inputs): Where {
+  if (inputs.site && !inputs.baseUrl.includes(inputs.site.api)) {
+    return { label: `${new URL(inputs.baseUrl).host} (api-url)`, input: "api-url" };
+  }
+  if (!inputs.site) return { label: `${new URL(inputs.baseUrl).host} (api-url)`, input: "api-url" };
+  return { label: inputs.site.name, input: "site" };
+}
+
+function readResponse(text: string, status: number): UpdateResponse {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Failure({
+      title: "Unexpected answer from Datadog",
+      message: `Datadog answered ${status} but not with JSON; the update may have been applied. Check the connection in Datadog.`,
+    });
+  }
+  const result = responseSchema.safeParse(json);
+  if (!result.success) {
+    const paths = [...new Set(result.error.issues.map((issue) => formatPath(issue.path)))].slice(0, 3).join(", ");
+    throw new Failure({
+      title: "Unexpected answer from Datadog",
+      message: `Datadog answered ${status} but its body is not an action connection (${paths}); the update may have been applied. Check the connection in Datadog.`,
+    });
+  }
+  return result.data;
+}
+
+function patchProblem(source: PatchSource, position: Position | undefined, message: string): Problem {
+  const where = position ? ` (line ${position.line}, column ${position.column})` : "";
+  return {
+    message: `${source.input}: ${message}${where}`,
+    title: "Invalid patch",
+    ...(source.file ? { file: source.file } : {}),
+    ...(source.file && position ? { line: position.line, column: position.column } : {}),
+  };
+}
+
+function pathProblem(source: PatchSource, parsed: ParsedPatch, problem: PathMessage): Problem {
+  const path = formatPath(problem.path);
+  return patchProblem(source, parsed.locate(problem.path), path ? `${path}: ${problem.message}` : problem.message);
+}
+
+function sortByPosition(problems: readonly PathMessage[], parsed: ParsedPatch): PathMessage[] {
+  const key = (problem: PathMessage) => {
+    const position = parsed.locate(problem.path);
+    return position ? position.line * 100_000 + position.column : 0;
+  };
+  return [...problems].sort((a, b) => key(a) - key(b));
+}
+
+function warnDifference(source: PatchSource, parsed: ParsedPatch, path: (string | number)[], whole: boolean): void {
+  const documentPath = whole ? ["data", "attributes", ...path] : path;
+  const position = parsed.locate(documentPath);
+  const where =
+    position && source.file ? { file: source.file, startLine: position.line, startColumn: position.column } : {};
+  core.warning(
+    `Datadog's answer differs from the patch at ${formatPath(documentPath)}; check the connection in Datadog.`,
+    { title: "Answer differs from the patch", ...where },
+  );
+}
+
+async function summarize(secrets: SecretRegistry, facts: Omit<SummaryFacts, "runUrl">): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  await writeSummary({ ...facts, runUrl: workflowRunUrl() }, (html) => secrets.scrub(html));
+}
+
+/** Reports a failure: each problem as an error annotation (at its file and line), exit code 1. */
+function fail(error: unknown): void {
+  const problems: readonly Problem[] =
+    error instanceof Failure
+      ? error.problems
+      : [
+          {
+            // A library error's message may quote input (a header value, a line of YAML): name its kind only.
+            title: "Unexpected error",
+            message: `Unexpected ${error instanceof Error ? error.name : typeof error}; nothing in the patch was shown. Run again with debug logging, and report it if it persists.`,
+          },
+        ];
+  for (const problem of problems) {
+    core.error(problem.message, {
+      title: problem.title,
+      ...(problem.file ? { file: problem.file } : {}),
+      ...(problem.line ? { startLine: problem.line } : {}),
+      ...(problem.column ? { startColumn: problem.column } : {}),
+    });
+  }
+  // What core.setFailed does, with the annotation properties it cannot take.
+  process.exitCode = core.ExitCode.Failure;
+}

@@ -1,0 +1,66 @@
+/**
+ * What a validated patch sets, field by field: for the job summary, and to refuse a patch that
+ * changes nothing (only `type` discriminators, or `generate_new_external_id: false`).
+ */
+import { type Field, type Fields, findIntegration, isCredentialName } from "./integrations.ts";
+import type { Attributes } from "./schema.ts";
+
+export interface Change {
+  /** `integration.credentials.api_token`, `integration.credentials.headers[Authorization]` */
+  readonly path: string;
+  /** Secret values are never shown, only said to be updated. */
+  readonly secret: boolean;
+  /** What the summary shows: the value of a non-secret field, or what happens to it. */
+  readonly shown: string;
+}
+
+export function listChanges(attributes: Attributes): Change[] {
+  const changes: Change[] = [];
+  if (attributes.name !== undefined) changes.push(plain("name", attributes.name));
+  if (attributes.tags !== undefined) changes.push(plain("tags", attributes.tags.join(", ") || "(none)"));
+  const integration = attributes.integration;
+  if (integration) {
+    const entry = findIntegration(integration.type);
+    if (entry) changes.push(...fieldChanges("integration", integration, entry.fields));
+    const credentials = integration.credentials;
+    const kind = entry?.credentials.find((candidate) => candidate.type === credentials?.type);
+    if (credentials && kind) changes.push(...fieldChanges("integration.credentials", credentials, kind.fields));
+  }
+  return changes;
+}
+
+function fieldChanges(prefix: string, values: Record<string, unknown>, fields: Fields): Change[] {
+  return Object.entries(fields).flatMap(([name, field]) => {
+    const value = values[name];
+    return value === undefined ? [] : changesOf(`${prefix}.${name}`, field, value);
+  });
+}
+
+function changesOf(path: string, field: Field, value: unknown): Change[] {
+  switch (field.kind) {
+    case "text":
+      return [field.secret === true ? secret(path) : plain(path, String(value))];
+    case "flag":
+      // `generate_new_external_id: false` asks for nothing.
+      return value === true ? [{ path, secret: false, shown: "requested" }] : [];
+    case "tags":
+      return [plain(path, (value as string[]).join(", "))];
+    case "object":
+      return fieldChanges(path, value as Record<string, unknown>, field.fields);
+    case "list":
+      return (value as Record<string, unknown>[]).map((entry) => {
+        const name = String(entry.name);
+        const entryPath = `${path}[${name}]`;
+        if (entry.deleted === true) return { path: entryPath, secret: false, shown: "deleted" };
+        const valueField = field.item.value;
+        const isSecret =
+          valueField?.kind === "text" &&
+          (valueField.secret === true || (valueField.secret === "by-name" && isCredentialName(name)));
+        if (isSecret || entry.value === undefined) return secret(entryPath);
+        return plain(entryPath, String(entry.value));
+      });
+  }
+}
+
+const plain = (path: string, shown: string): Change => ({ path, secret: false, shown });
+const secret = (path: string): Change => ({ path, secret: true, shown: "updated" });

@@ -1,0 +1,175 @@
+/**
+ * zod schemas derived from the table of integrations.
+ *
+ * The request schema is strict (an unknown field, a credential kind of another integration or a
+ * wrong type is refused before anything is sent); the response schema is loose (Datadog adds fields
+ * and integrations over time, and the action must keep working). zod/mini keeps the bundle small.
+ */
+import * as z from "zod/mini";
+import { hasControlCharacter } from "../text.ts";
+import {
+  ATTRIBUTE_FIELDS,
+  type Direction,
+  type Field,
+  type Fields,
+  INTEGRATIONS,
+  type TextCheck,
+  type TextField,
+} from "./integrations.ts";
+
+type Mode = "update" | "response";
+
+const usedIn = (direction: Direction, mode: Mode) => direction === "both" || direction === mode;
+
+/** Each check with the message that says what to fix; never the value. */
+const TEXT_CHECKS: Readonly<Record<TextCheck, { test: (value: string) => boolean; message: string }>> = {
+  line: { test: (value) => !hasControlCharacter(value), message: "must be one line without control characters" },
+  multiline: {
+    test: (value) => !hasControlCharacter(value, "\t\n\r"),
+    message: "must not hold control characters other than tabs and line breaks",
+  },
+  "account-id": { test: (value) => /^\d{12}$/.test(value), message: "must be 12 digits (an AWS account id)" },
+  email: {
+    test: (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value),
+    message: "must be an e-mail address",
+  },
+  url: { test: isHttpUrl, message: "must be an absolute https:// or http:// URL without user or password" },
+  "header-name": {
+    test: (value) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value),
+    message: "must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)",
+  },
+  "header-value": {
+    test: (value) => !hasControlCharacter(value, "\t"),
+    message: "must not hold CR, LF, NUL or other control characters (an HTTP header value)",
+  },
+};
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (
+    (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "" && !url.username && !url.password
+  );
+}
+
+function textSchema(field: TextField, mode: Mode) {
+  if (mode === "response") return z.string();
+  const check = TEXT_CHECKS[field.check];
+  const base = z
+    .string()
+    .check(z.refine((value) => value.length > 0 || !field.required, { message: "is empty; give a value" }));
+  return base.check(z.refine((value) => value.length === 0 || check.test(value), { message: check.message }));
+}
+
+const TAG_PATTERN = /^[^\s:,]+:[^\s,]+$/;
+
+function tagsSchema(mode: Mode) {
+  if (mode === "response") return z.array(z.string());
+  return z.array(
+    z.string().check(
+      z.refine((tag) => TAG_PATTERN.test(tag), { message: "must be key:value without spaces or commas" }),
+      z.refine((tag) => !tag.toLowerCase().startsWith("default:"), { message: "uses the reserved key default" }),
+    ),
+  );
+}
+
+function fieldSchema(field: Field, mode: Mode): z.ZodMiniType {
+  switch (field.kind) {
+    case "text":
+      return textSchema(field, mode);
+    case "flag":
+      return z.boolean();
+    case "tags":
+      return tagsSchema(mode);
+    case "object":
+      return objectSchema(field.fields, mode, {});
+    case "list": {
+      const required = mode === "update" ? new Set(field.itemRequiredInUpdate) : new Set<string>();
+      const item = objectSchema(field.item, mode, {}, required);
+      return z.array(item);
+    }
+  }
+}
+
+function objectSchema(
+  fields: Fields,
+  mode: Mode,
+  extra: Record<string, z.ZodMiniType>,
+  required: ReadonlySet<string> = new Set(),
+) {
+  const shape: Record<string, z.ZodMiniType> = { ...extra };
+  for (const [name, field] of Object.entries(fields)) {
+    if (!usedIn(field.direction, mode)) continue;
+    // The token type is an enum of one value; keep it exact rather than any text.
+    const schema = name === "type" && field.kind === "text" ? z.literal("SECRET") : fieldSchema(field, mode);
+    shape[name] = required.has(name) ? schema : z.optional(schema);
+  }
+  return mode === "update" ? z.strictObject(shape) : z.looseObject(shape);
+}
+
+function integrationSchema(mode: Mode) {
+  const options = INTEGRATIONS.map((integration) => {
+    const kinds = integration.credentials.map((kind) =>
+      objectSchema(kind.fields, mode, { type: z.literal(kind.type) }),
+    );
+    const credentials = z.discriminatedUnion("type", kinds as [(typeof kinds)[number], ...typeof kinds]);
+    return objectSchema(integration.fields, mode, {
+      type: z.literal(integration.type),
+      credentials: z.optional(credentials),
+    });
+  });
+  return z.discriminatedUnion("type", options as [(typeof options)[number], ...typeof options]);
+}
+
+/**
+ * The shape of what the schemas accept. The table is data, so zod cannot infer its fields; these
+ * types name what the code reads (the envelope and the discriminators) and leave the rest open.
+ */
+export type CredentialsValue = { readonly type: string } & Readonly<Record<string, unknown>>;
+export type IntegrationValue = {
+  readonly type: string;
+  readonly credentials?: CredentialsValue | undefined;
+} & Readonly<Record<string, unknown>>;
+export interface AttributesValue {
+  readonly name?: string | undefined;
+  readonly tags?: readonly string[] | undefined;
+  readonly integration?: IntegrationValue | undefined;
+  readonly [field: string]: unknown;
+}
+
+/** The attributes of an update: every field optional; unknown fields refused. */
+export const attributesSchema = objectSchema(ATTRIBUTE_FIELDS, "update", {
+  integration: z.optional(integrationSchema("update")),
+}) as unknown as z.ZodMiniType<AttributesValue>;
+
+/** The whole `UpdateActionConnectionRequest` document. */
+export const requestSchema = z.strictObject({
+  data: z.strictObject({
+    type: z.literal("action_connection"),
+    attributes: attributesSchema,
+  }),
+});
+
+export type Attributes = AttributesValue;
+export type UpdateRequest = z.infer<typeof requestSchema>;
+
+/**
+ * What a successful update answers. Loose: unknown fields are kept, and an integration the table does
+ * not know yet is accepted with only its `type` checked.
+ */
+const knownOrNewIntegration = z.union([
+  integrationSchema("response"),
+  z.looseObject({ type: z.string(), credentials: z.optional(z.looseObject({ type: z.string() })) }),
+]);
+
+export const responseSchema = z.looseObject({
+  data: z.looseObject({
+    id: z.string(),
+    type: z.literal("action_connection"),
+    attributes: objectSchema(ATTRIBUTE_FIELDS, "response", {
+      integration: knownOrNewIntegration,
+    }) as unknown as z.ZodMiniType<AttributesValue & { readonly integration: IntegrationValue }>,
+  }),
+});
+
+export type UpdateResponse = z.infer<typeof responseSchema>;

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { parsePatch } from "../../src/patch/parse.ts";
+
+const SECRET = "sk-live-9f8e7d6c";
+
+describe("parsePatch keeps what the user wrote", () => {
+  it("keeps a number's literal text: account ids keep their leading zero", () => {
+    const parsed = parsePatch("account_id: 012345678912\nbig: 1e3\nhex: 0x1F\ntoken: 12345\n");
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.value).toEqual({ account_id: "012345678912", big: "1e3", hex: "0x1F", token: "12345" });
+  });
+
+  it("keeps booleans as booleans and quoted words as text", () => {
+    expect(parsePatch('a: true\nb: "true"\nc: False\n').value).toEqual({ a: true, b: "true", c: false });
+  });
+
+  it("stays on YAML 1.2 even under a %YAML 1.1 directive: yes is text, 0777 keeps its digits", () => {
+    const parsed = parsePatch("%YAML 1.1\n---\nflag: yes\nmode: 0777\n");
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.value).toEqual({ flag: "yes", mode: "0777" });
+  });
+
+  it("carries a PEM key in a block scalar intact", () => {
+    const pem =
+      "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n";
+    const text = `private_key: |\n${pem
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => `  ${line}`)
+      .join("\n")}\n`;
+    expect(parsePatch(text).value).toEqual({ private_key: pem });
+  });
+
+  it("reads JSON as well", () => {
+    expect(parsePatch('{"name": "x", "integration": {"type": "AWS"}}').value).toEqual({
+      name: "x",
+      integration: { type: "AWS" },
+    });
+  });
+});
+
+describe("parsePatch reports YAML problems by code, line and column, never by quoting the source", () => {
+  const cases: [string, string, string, number, number][] = [
+    ["a duplicate key", `api_token: ${SECRET}\napi_token: ${SECRET}\n`, "DUPLICATE_KEY", 2, 1],
+    ["several documents", `name: a\n---\napi_token: ${SECRET}\n`, "MULTIPLE_DOCS", 2, 1],
+    ["a tab as indentation", `integration:\n\tapi_token: ${SECRET}\n`, "TAB_AS_INDENT", 2, 1],
+    ["an unresolved tag", `api_token: !Ref ${SECRET}\n`, "TAG_RESOLVE_FAILED", 1, 12],
+    ["a core tag other than !!str", `api_token: !!binary ${SECRET}\n`, "TAG", 1, 21],
+    ["an unterminated quote", `api_token: "${SECRET}\n`, "MISSING_CHAR", 2, 1],
+    ["a second ': ' on a line", `api_token: ${SECRET}: x\n`, "BLOCK_AS_IMPLICIT_KEY", 1, 12],
+    ["an empty document", "# nothing here\n", "EMPTY", 1, 1],
+  ];
+  it.each(cases)("%s", (_name, text, code, line, column) => {
+    const { problems } = parsePatch(text);
+    expect(problems[0]).toMatchObject({ code, position: { line, column } });
+    for (const problem of problems) expect(problem.message).not.toContain(SECRET);
+  });
+
+  it("refuses an alias bomb without expanding it", () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (let level = 1; level < 8; level++) {
+      const previous = String.fromCharCode(96 + level);
+      const name = String.fromCharCode(97 + level);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+    }
+    const parsed = parsePatch(`${levels.join("\n")}\n`);
+    expect(parsed.problems.map((problem) => problem.code)).toEqual(["ALIAS_COUNT"]);
+    expect(parsed.value).toBeUndefined();
+  });
+
+  it("still gives the document's values when the YAML has a problem, so that secrets can be masked", () => {
+    const parsed = parsePatch(`integration:\n  credentials:\n    api_token: "${SECRET}\n`);
+    expect(parsed.problems.map((problem) => problem.code)).toContain("MISSING_CHAR");
+    expect(JSON.stringify(parsed.value)).toContain(SECRET);
+  });
+});
+
+describe("locate", () => {
+  const parsed = parsePatch(
+    "name: x\nintegration:\n  type: HTTP\n  credentials:\n    headers:\n      - name: A\n        value: b\n",
+  );
+
+  it("points at the key of the path's last step", () => {
+    expect(parsed.locate(["integration", "type"])).toEqual({ line: 3, column: 3 });
+    expect(parsed.locate(["integration", "credentials", "headers", 0, "value"])).toEqual({ line: 7, column: 9 });
+  });
+
+  it("points at the deepest node on the way when the path goes past the document", () => {
+    expect(parsed.locate(["integration", "credentials", "missing"])).toEqual({ line: 5, column: 5 });
+  });
+});

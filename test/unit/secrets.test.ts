@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { isCredentialName, SECRET_FIELD_NAMES } from "../../src/patch/integrations.ts";
+import { blank, findSecrets, maskForms, REDACTED, redact, SecretRegistry } from "../../src/secrets.ts";
+import { integrationPatch, KINDS } from "../fixtures.ts";
+
+describe("the secret fields come from the table", () => {
+  it("are exactly the fields Datadog blanks in its answers", () => {
+    expect([...SECRET_FIELD_NAMES].sort()).toEqual(
+      [
+        "access_token",
+        "api_key",
+        "api_password",
+        "api_token",
+        "app_key",
+        "client_secret",
+        "global_api_key",
+        "password",
+        "private_key",
+        "sdk_key",
+      ].sort(),
+    );
+  });
+
+  it.each(KINDS.map((kind) => [kind.kind.type, kind] as const))("finds the secrets of a %s patch", (_type, kind) => {
+    const patch = integrationPatch(kind);
+    const credentials = patch.credentials as Record<string, unknown>;
+    const expected = Object.entries(kind.kind.fields)
+      .filter(([, field]) => field.kind === "text" && field.secret === true)
+      .map(([name]) => credentials[name]);
+    if (kind.kind.type === "HTTPTokenAuth") expected.push("tok_5f0c2a9e1b7d4c3a"); // tokens[0].value
+    expect(findSecrets({ integration: patch }).sort()).toEqual(expected.sort());
+  });
+});
+
+describe("HTTP headers and URL parameters: secret when the name marks a credential", () => {
+  const http = (entries: { name: string; value: string }[]) => ({
+    integration: { type: "HTTP", credentials: { type: "HTTPTokenAuth", headers: entries, url_parameters: entries } },
+  });
+
+  it.each([
+    "Authorization",
+    "proxy-authorization",
+    "Cookie",
+    "X-Api-Key",
+    "X-Auth-Token",
+    "client_secret",
+    "DB-PASSWORD",
+    "X-Session-Id",
+    "X-Amz-Signature",
+    "apikey",
+  ])("%s is a credential", (name) => {
+    expect(isCredentialName(name)).toBe(true);
+    expect(findSecrets(http([{ name, value: "v1" }]))).toEqual(["v1", "v1"]);
+  });
+
+  it.each(["region", "X-Api-Version", "Accept", "Content-Type", "page"])("%s is not", (name) => {
+    expect(isCredentialName(name)).toBe(false);
+    expect(findSecrets(http([{ name, value: "eu" }]))).toEqual([]);
+  });
+
+  it("blanks an Authorization header in the connection output and keeps a region", () => {
+    const answer = http([
+      { name: "Authorization", value: "Bearer abc" },
+      { name: "region", value: "eu" },
+    ]);
+    expect(blank(answer).integration.credentials.headers).toEqual([
+      { name: "Authorization", value: "" },
+      { name: "region", value: "eu" },
+    ]);
+  });
+});
+
+describe("finding secrets before validation", () => {
+  it("takes the value of a field misspelled from a secret one, and of unknown credential-like fields", () => {
+    expect(findSecrets({ integration: { credentials: { api_tokn: "a", my_password: "b", note: "c" } } })).toEqual([
+      "a",
+      "b",
+    ]);
+  });
+
+  it("takes every string under a secret field that YAML read as a mapping (a value holding ': ')", () => {
+    expect(findSecrets({ api_token: { "sk-1": "rest" } })).toEqual(["sk-1", "rest"]);
+  });
+
+  it("never takes known non-secret fields, however they are named", () => {
+    expect(findSecrets({ auth_email: "ops@example.com", account_id: "123456789012", name: "Token rotation" })).toEqual(
+      [],
+    );
+  });
+});
+
+describe("maskForms", () => {
+  it("gives a one-line secret and its trimmed form", () => {
+    expect(maskForms(" abc ")).toEqual([" abc ", "abc"]);
+  });
+
+  it("gives a PEM key whole, trimmed, in CRLF and LF forms, and each line", () => {
+    const pem = "-----BEGIN KEY-----\nAAAA\nBBBB\n-----END KEY-----\n";
+    expect(maskForms(pem)).toEqual([
+      pem,
+      pem.trim(),
+      pem.replace(/\n/g, "\r\n"),
+      "-----BEGIN KEY-----",
+      "AAAA",
+      "BBBB",
+      "-----END KEY-----",
+    ]);
+  });
+});
+
+describe("SecretRegistry", () => {
+  it("registers each form once and scrubs them from text, longest first", () => {
+    const registered: string[] = [];
+    const registry = new SecretRegistry((value) => registered.push(value));
+    registry.register(["abc", "abc", "abcdef"]);
+    expect(registered).toEqual(["abc", "abcdef"]);
+    expect(registry.scrub("x abcdef y abc")).toBe(`x ${REDACTED} y ${REDACTED}`);
+  });
+});
+
+describe("redact", () => {
+  it("replaces secrets and keeps everything else", () => {
+    expect(
+      redact({ integration: { credentials: { type: "OktaAPIToken", api_token: "t", domain: "acme.okta.com" } } }),
+    ).toEqual({ integration: { credentials: { type: "OktaAPIToken", api_token: REDACTED, domain: "acme.okta.com" } } });
+  });
+});

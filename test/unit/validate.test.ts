@@ -1,0 +1,202 @@
+import { describe, expect, it } from "vitest";
+import { formatPath } from "../../src/patch/errors.ts";
+import { parsePatch } from "../../src/patch/parse.ts";
+import { validatePatch } from "../../src/patch/validate.ts";
+import { integrationPatch, KINDS } from "../fixtures.ts";
+
+/** What the action prints for a patch: `path: message` lines. */
+function refusals(text: string): string[] {
+  const result = validatePatch(parsePatch(text).value);
+  if (result.ok) return [];
+  return result.problems.map((problem) => [formatPath(problem.path), problem.message].filter(Boolean).join(": "));
+}
+
+function body(text: string): unknown {
+  const result = validatePatch(parsePatch(text).value);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.request;
+}
+
+describe("the two forms of a patch", () => {
+  it("gives the same request body for the attributes and for the whole document", () => {
+    const attributes =
+      "name: Prod\ntags: [team:platform]\nintegration:\n  type: OpenAI\n  credentials: {type: OpenAIAPIKey, api_token: sk-1}\n";
+    const whole = `data:\n  type: action_connection\n  attributes:\n${attributes
+      .trimEnd()
+      .split("\n")
+      .map((line) => `    ${line}`)
+      .join("\n")}\n`;
+    const expected = {
+      data: {
+        type: "action_connection",
+        attributes: {
+          name: "Prod",
+          tags: ["team:platform"],
+          integration: { type: "OpenAI", credentials: { type: "OpenAIAPIKey", api_token: "sk-1" } },
+        },
+      },
+    };
+    expect(body(attributes)).toEqual(expected);
+    expect(body(whole)).toEqual(expected);
+  });
+
+  it.each(KINDS.map((kind) => [kind.kind.type, kind] as const))("accepts every field of %s", (_type, kind) => {
+    const patch = JSON.stringify({ integration: integrationPatch(kind) });
+    expect(body(patch)).toEqual({
+      data: { type: "action_connection", attributes: { integration: integrationPatch(kind) } },
+    });
+  });
+
+  it("sends an account id with a leading zero as the text written", () => {
+    expect(body("integration: {type: AWS, credentials: {type: AWSAssumeRole, account_id: 012345678912}}")).toEqual({
+      data: {
+        type: "action_connection",
+        attributes: {
+          integration: { type: "AWS", credentials: { type: "AWSAssumeRole", account_id: "012345678912" } },
+        },
+      },
+    });
+  });
+});
+
+describe("refusals name the path and say what to do", () => {
+  const cases: [string, string, string[]][] = [
+    [
+      "an unknown field with a near name",
+      "integration: {type: OpenAI, credentials: {type: OpenAIAPIKey, api_tokn: x}}",
+      ["integration.credentials.api_tokn: unknown field; did you mean api_token?"],
+    ],
+    [
+      "a credential kind of another integration",
+      "integration: {type: AWS, credentials: {type: AnthropicAPIKey, api_token: x}}",
+      ["integration.credentials.type: AnthropicAPIKey is not a credential of AWS; expected AWSAssumeRole"],
+    ],
+    [
+      "an 11-digit account id",
+      "integration: {type: AWS, credentials: {type: AWSAssumeRole, account_id: 12345678901}}",
+      ["integration.credentials.account_id: must be 12 digits (an AWS account id)"],
+    ],
+    [
+      "a wrong type",
+      "integration: {type: AWS, credentials: {type: AWSAssumeRole, generate_new_external_id: 'yes'}}",
+      [
+        "integration.credentials.generate_new_external_id: must be true or false, not text; write true or false without quotes",
+      ],
+    ],
+    [
+      "a header value holding a line break",
+      'integration: {type: HTTP, credentials: {type: HTTPTokenAuth, headers: [{name: X-A, value: "a\\r\\nb"}]}}',
+      [
+        "integration.credentials.headers[0].value: must not hold CR, LF, NUL or other control characters (an HTTP header value)",
+      ],
+    ],
+    [
+      "a header name that is not a token",
+      "integration: {type: HTTP, credentials: {type: HTTPTokenAuth, headers: [{name: 'X A', value: b}]}}",
+      ["integration.credentials.headers[0].name: must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)"],
+    ],
+    [
+      "an unknown integration type close to a known one",
+      "integration: {type: Gitlabb}",
+      ["integration.type: unknown integration type; did you mean Gitlab?"],
+    ],
+    [
+      "a credential kind where the integration type goes",
+      "integration: {type: OpenAIAPIKey}",
+      ["integration.type: OpenAIAPIKey is a credential kind of OpenAI; the integration type is OpenAI"],
+    ],
+    [
+      "a missing integration type",
+      "integration: {credentials: {type: OpenAIAPIKey}}",
+      [
+        "integration.type: is required; one of AWS, Anthropic, Asana, Azure, CircleCI, Clickup, Cloudflare, ConfigCat, Datadog, Fastly, Freshservice, GCP, Gemini, Gitlab, GreyNoise, HTTP, LaunchDarkly, Notion, Okta, OpenAI, ServiceNow, Split, Statsig, VirusTotal",
+      ],
+    ],
+    [
+      "a missing credential type",
+      "integration: {type: Cloudflare, credentials: {api_token: x}}",
+      ["integration.credentials.type: is required; expected CloudflareAPIToken or CloudflareGlobalAPIToken"],
+    ],
+    [
+      "an empty secret (a secret that did not resolve)",
+      "integration: {type: OpenAI, credentials: {type: OpenAIAPIKey, api_token: }}",
+      ["integration.credentials.api_token: is empty; give text"],
+    ],
+    [
+      "an empty quoted secret",
+      'integration: {type: OpenAI, credentials: {type: OpenAIAPIKey, api_token: ""}}',
+      ["integration.credentials.api_token: is empty; give a value"],
+    ],
+    ["a name that YAML read as true", "name: true", ["name: must be text, not true/false; quote it to mean the word"]],
+    ["a reserved tag key", "tags: ['default:x']", ["tags[0]: uses the reserved key default"]],
+    ["a tag without a value", "tags: [team]", ["tags[0]: must be key:value without spaces or commas"]],
+    [
+      "a credential field at the top",
+      "api_token: x",
+      ["api_token: unknown field; it belongs under integration.credentials"],
+    ],
+    [
+      "credentials at the top",
+      "credentials: {type: OpenAIAPIKey}",
+      ["credentials: unknown field; it belongs under integration"],
+    ],
+    [
+      "an id in the whole document",
+      "data: {type: action_connection, id: x, attributes: {name: a}}",
+      ["data.id: unknown field; the connection is chosen by the connection-id input"],
+    ],
+    ["a wrong data type", "data: {type: connection, attributes: {name: a}}", ["data.type: must be action_connection"]],
+    [
+      "a list for a patch",
+      "- name: a",
+      ["must be a mapping: the attributes to change (name, tags, integration) or a request document (data: ...)"],
+    ],
+    [
+      "a patch that changes nothing",
+      "integration: {type: OpenAI, credentials: {type: OpenAIAPIKey}}",
+      ["changes nothing; set a name, tags or integration credentials"],
+    ],
+    [
+      "a rotation flag set to false alone",
+      "integration: {type: AWS, credentials: {type: AWSAssumeRole, generate_new_external_id: false}}",
+      ["changes nothing; set a name, tags or integration credentials"],
+    ],
+    [
+      "a token without its value",
+      "integration: {type: HTTP, credentials: {type: HTTPTokenAuth, tokens: [{name: t, type: SECRET}]}}",
+      ["integration.credentials.tokens[0].value: is required (text)"],
+    ],
+    [
+      "a token type other than SECRET",
+      "integration: {type: HTTP, credentials: {type: HTTPTokenAuth, tokens: [{name: t, type: PLAIN, value: v}]}}",
+      ["integration.credentials.tokens[0].type: must be SECRET"],
+    ],
+    [
+      "a base_url that is not a URL",
+      "integration: {type: HTTP, base_url: example.com}",
+      ["integration.base_url: must be an absolute https:// or http:// URL without user or password"],
+    ],
+    [
+      "an e-mail that is not one",
+      "integration: {type: Cloudflare, credentials: {type: CloudflareGlobalAPIToken, auth_email: ops}}",
+      ["integration.credentials.auth_email: must be an e-mail address"],
+    ],
+    [
+      "a response-only field",
+      "integration: {type: AWS, credentials: {type: AWSAssumeRole, external_id: abc}}",
+      [
+        "integration.credentials.external_id: unknown field; expected one of type, account_id, role, generate_new_external_id",
+      ],
+    ],
+  ];
+
+  it.each(cases)("%s", (_name, text, expected) => {
+    expect(refusals(text)).toEqual(expected);
+  });
+
+  it("does not print a key that does not look like a field name (it may be a pasted secret)", () => {
+    expect(refusals("integration: {type: OpenAI, credentials: {type: OpenAIAPIKey, 'sk-live abc/def': 1}}")).toEqual([
+      "integration.credentials: has a field whose name is not a field name (not shown); remove it",
+    ]);
+  });
+});

@@ -110,6 +110,7 @@ describe("keys", () => {
 
   it("are required unless in a dry run", () => {
     expect(refusal({ ...BASE, "api-key": "" })).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the message shows GitHub's expression syntax
       "api-key: is required; pass it as ${{ secrets.* }} or set DD_API_KEY in the environment",
     );
     expect(read({ ...BASE, "api-key": "", "app-key": "", "dry-run": "true" }).dryRun).toBe(true);

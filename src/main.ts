@@ -8,7 +8,7 @@ import { DatadogClient } from "./datadog/client.ts";
 import type { Where } from "./datadog/explain.ts";
 import { Failure, type Problem } from "./failure.ts";
 import { type Inputs, type PatchSource, readInputs, readKeys } from "./inputs.ts";
-import { formatPath, type PathMessage } from "./patch/errors.ts";
+import { formatPath, type PathMessage, valueAt } from "./patch/errors.ts";
 import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
 import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
 import { validatePatch } from "./patch/validate.ts";
@@ -30,12 +30,10 @@ export async function run(): Promise<void> {
 
     const parsed = parsePatch(inputs.patch.text);
     secrets.register(findSecrets(parsed.value));
-    if (parsed.problems.length > 0) {
-      throw new Failure(
-        parsed.problems.map((problem) =>
-          patchProblem(inputs.patch, problem.position, `the YAML ${problem.message} [${problem.code}]`),
-        ),
-      );
+    const [syntax] = parsed.problems;
+    if (syntax) {
+      // Only the first: a YAML mistake confuses the parser about what follows (a tab gives three errors).
+      throw new Failure(patchProblem(inputs.patch, syntax.position, `the YAML ${syntax.message} [${syntax.code}]`));
     }
     const validation = validatePatch(parsed.value);
     if (!validation.ok)
@@ -96,7 +94,7 @@ export async function run(): Promise<void> {
       connection,
     });
   } catch (error) {
-    fail(error);
+    fail(error, secrets);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -121,7 +119,7 @@ function readResponse(text: string, status: number): UpdateResponse {
       message: `Datadog answered ${status} but not with JSON; the update may have been applied. Check the connection in Datadog.`,
     });
   }
-  const result = responseSchema.safeParse(json);
+  const result = responseSchema(valueAt(json, ["data", "attributes", "integration", "type"])).safeParse(json);
   if (!result.success) {
     const paths = [...new Set(result.error.issues.map((issue) => formatPath(issue.path)))].slice(0, 3).join(", ");
     throw new Failure({
@@ -172,7 +170,7 @@ async function summarize(secrets: SecretRegistry, facts: Omit<SummaryFacts, "run
 }
 
 /** Reports a failure: each problem as an error annotation (at its file and line), exit code 1. */
-function fail(error: unknown): void {
+function fail(error: unknown, secrets: SecretRegistry): void {
   const problems: readonly Problem[] =
     error instanceof Failure
       ? error.problems
@@ -184,7 +182,8 @@ function fail(error: unknown): void {
           },
         ];
   for (const problem of problems) {
-    core.error(problem.message, {
+    // Datadog's detail may quote what it was sent: the runner masks it, and so do we, in case it does not.
+    core.error(secrets.scrub(problem.message), {
       title: problem.title,
       ...(problem.file ? { file: problem.file } : {}),
       ...(problem.line ? { startLine: problem.line } : {}),

@@ -4,11 +4,11 @@
  * inputs; it reports through the two log functions it is given and never prints a body or a
  * library's error text.
  */
-import { type Dispatcher, EnvHttpProxyAgent, request } from "undici";
 import { Failure } from "../failure.ts";
 import type { UpdateRequest } from "../patch/schema.ts";
 import { describeAnswer, describeGiveUp, describeNetworkError, seconds, statusText, type Where } from "./explain.ts";
 import { type Clock, DEFAULT_RETRY, type Outcome, realClock, withRetries } from "./retry.ts";
+import { openTransport, type Transport } from "./transport.ts";
 
 export interface ClientOptions {
   readonly baseUrl: string;
@@ -27,7 +27,10 @@ export interface ClientOptions {
   readonly random?: () => number;
   /** Per-attempt ceiling; the deadline still bounds it. */
   readonly attemptTimeoutMs?: number;
-  readonly dispatcher?: Dispatcher;
+  /** Where proxy variables are read; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Replaces the transport (tests). */
+  readonly transport?: Transport;
 }
 
 export interface Answer {
@@ -63,11 +66,14 @@ export class DatadogClient {
     const deadline = started + options.timeoutMs;
     const url = `${options.baseUrl}/api/v2/actions/connections/${encodeURIComponent(connectionId)}`;
     const payload = JSON.stringify(body);
-    const dispatcher = options.dispatcher ?? newDispatcher(Math.min(options.timeoutMs, 10_000));
+    const transport =
+      options.transport ?? (await openTransport(options.env ?? process.env, Math.min(options.timeoutMs, 10_000)));
+    if (transport.route === "proxy")
+      options.debug("Sending through the proxy set in HTTPS_PROXY / HTTP_PROXY (NO_PROXY honoured)");
     const settings = { ...DEFAULT_RETRY, maxRetries: options.maxRetries };
     try {
       const { result, attempts, decision } = await withRetries(
-        (number) => this.#attempt(url, payload, dispatcher, deadline, number),
+        (number) => this.#attempt(url, payload, transport, deadline, number),
         {
           settings,
           clock: this.#clock,
@@ -98,14 +104,14 @@ export class DatadogClient {
       }
       throw error;
     } finally {
-      if (!options.dispatcher) void dispatcher.destroy().catch(() => undefined);
+      if (!options.transport) await transport.close().catch(() => undefined);
     }
   }
 
   async #attempt(
     url: string,
     payload: string,
-    dispatcher: Dispatcher,
+    transport: Transport,
     deadline: number,
     number: number,
   ): Promise<Attempt> {
@@ -117,12 +123,10 @@ export class DatadogClient {
     const began = this.#clock.now();
     options.debug(`PATCH ${url} (attempt ${number}, ${seconds(attemptMs)} s allowed)`);
     try {
-      const answer = await request(url, {
+      const answer = await transport.fetch(url, {
         method: "PATCH",
-        dispatcher,
         signal,
-        headersTimeout: attemptMs,
-        bodyTimeout: attemptMs,
+        redirect: "manual",
         headers: {
           "content-type": "application/json",
           accept: "application/json",
@@ -133,12 +137,12 @@ export class DatadogClient {
         body: payload,
       });
       const text = await readText(answer.body);
-      const headers = flatten(answer.headers);
+      const headers = Object.fromEntries(answer.headers);
       options.debug(
-        `Answer ${answer.statusCode} in ${seconds(this.#clock.now() - began)} s; rate limit ${headers["x-ratelimit-name"] ?? "?"}: ` +
+        `Answer ${answer.status} in ${seconds(this.#clock.now() - began)} s; rate limit ${headers["x-ratelimit-name"] ?? "?"}: ` +
           `${headers["x-ratelimit-remaining"] ?? "?"} of ${headers["x-ratelimit-limit"] ?? "?"} left, resets in ${headers["x-ratelimit-reset"] ?? "?"} s`,
       );
-      return { outcome: { kind: "answer", status: answer.statusCode, headers }, text };
+      return { outcome: { kind: "answer", status: answer.status, headers }, text };
     } catch (error) {
       if (options.signal?.aborted) throw error;
       const outcome = networkOutcome(error, this.#clock.now() >= deadline, attemptMs, options.timeoutMs);
@@ -148,29 +152,17 @@ export class DatadogClient {
   }
 }
 
-function newDispatcher(connectTimeoutMs: number): Dispatcher {
-  // Honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case, lower case first) as runners set them;
-  // without them it is a plain Agent.
-  return new EnvHttpProxyAgent({ connect: { timeout: connectTimeoutMs } });
-}
-
-async function readText(body: AsyncIterable<Buffer | Uint8Array>): Promise<string> {
-  const chunks: Buffer[] = [];
+/** The body as text; a body larger than MAX_BODY_BYTES is not an action connection: stop reading it. */
+async function readText(body: ReadableStream<Uint8Array> | null): Promise<string> {
+  if (!body) return "";
+  const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
-    size += chunk.length;
+    size += chunk.byteLength;
     if (size > MAX_BODY_BYTES) throw Object.assign(new Error("answer too large"), { code: "ANSWER_TOO_LARGE" });
-    chunks.push(Buffer.from(chunk));
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
-}
-
-function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
-  const flat: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return flat;
 }
 
 /** A library error → what happened, in words; its message (which may quote input) is never used. */
@@ -180,24 +172,30 @@ export function networkOutcome(
   attemptMs: number,
   timeoutMs: number,
 ): Outcome & { kind: "network" } {
-  const code = errorCode(error);
   if (pastDeadline) {
     return { kind: "network", reason: `no answer within timeout-seconds (${timeoutMs / 1000} s)`, retryable: false };
   }
-  const words = NETWORK_REASONS[code];
-  if (words) return { kind: "network", reason: words.reason, retryable: words.retryable };
-  if (code === "TimeoutError" || code === "AbortError" || (code === "UND_ERR_ABORTED" && isTimeout(error))) {
+  const codes = errorCodes(error);
+  const known = codes.find((code) => code in NETWORK_REASONS);
+  if (known) return { kind: "network", ...(NETWORK_REASONS[known] as { reason: string; retryable: boolean }) };
+  if (codes.includes("TimeoutError")) {
     return { kind: "network", reason: `no answer within ${seconds(attemptMs)} s`, retryable: true };
   }
-  if (/^(ERR_TLS|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_SSL)/.test(code)) {
+  const tls = codes.find((code) => /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED)/.test(code));
+  if (tls) {
     return {
       kind: "network",
-      reason: `TLS failed (${code}); check the host's certificate, or a proxy that intercepts TLS (NODE_EXTRA_CA_CERTS)`,
+      reason: `TLS failed (${tls}); check the host's certificate, or the CA of a proxy that inspects TLS (NODE_EXTRA_CA_CERTS)`,
       retryable: false,
     };
   }
+  // A proxy that refuses the tunnel shows as an aborted request that we did not abort.
+  if (codes.includes("UND_ERR_ABORTED")) return { kind: "network", ...PROXY_REFUSED };
+  const code = codes.find((candidate) => /^[A-Z][A-Z0-9_]+$/.test(candidate));
   return { kind: "network", reason: code ? `network error ${code}` : "network error", retryable: true };
 }
+
+const PROXY_REFUSED = { reason: "the proxy refused the tunnel; check HTTPS_PROXY and NO_PROXY", retryable: false };
 
 const NETWORK_REASONS: Readonly<Record<string, { reason: string; retryable: boolean }>> = {
   ECONNREFUSED: { reason: "connection refused", retryable: true },
@@ -214,26 +212,18 @@ const NETWORK_REASONS: Readonly<Record<string, { reason: string; retryable: bool
   UND_ERR_HEADERS_TIMEOUT: { reason: "no answer in time", retryable: true },
   UND_ERR_BODY_TIMEOUT: { reason: "the answer stopped arriving", retryable: true },
   ANSWER_TOO_LARGE: { reason: "the answer was larger than 4 MiB", retryable: false },
-  UND_ERR_PROXY: {
-    reason: "the proxy refused the connection; check HTTPS_PROXY and NO_PROXY",
-    retryable: false,
-  },
 };
 
-function errorCode(error: unknown): string {
-  // undici wraps the socket's error: look one level down for the system code.
-  for (let current = error, depth = 0; current && depth < 4; depth++) {
+/** The codes and names along an error's cause chain (fetch wraps the socket's error in a TypeError). */
+function errorCodes(error: unknown): string[] {
+  const found: string[] = [];
+  for (let current = error, depth = 0; current && typeof current === "object" && depth < 5; depth++) {
     const { code, name, cause } = current as { code?: unknown; name?: unknown; cause?: unknown };
-    if (typeof code === "string" && code !== "UND_ERR_SOCKET" && code !== "UND_ERR_ABORTED") return code;
-    if (typeof code === "string" && !cause) return code;
-    if (!cause && typeof name === "string") return name;
+    if (typeof code === "string") found.push(code);
+    if (typeof name === "string") found.push(name);
     current = cause;
   }
-  return "";
-}
-
-function isTimeout(error: unknown): boolean {
-  return (error as { cause?: { name?: string } })?.cause?.name === "TimeoutError";
+  return found;
 }
 
 function retryLine(outcome: Outcome, delayMs: number, next: number, total: number): string {

@@ -6,7 +6,7 @@
  * messages follow the form the user wrote.
  */
 import { type Change, listChanges } from "./changes.ts";
-import { describeIssues, type PathMessage } from "./errors.ts";
+import { describeIssues, type PathMessage, valueAt } from "./errors.ts";
 import { type Attributes, attributesSchema, requestSchema, type UpdateRequest } from "./schema.ts";
 
 export type Validation =
@@ -21,7 +21,11 @@ export function validatePatch(document: unknown): Validation {
     );
   }
   const whole = "data" in document;
-  const result = whole ? requestSchema.safeParse(document) : attributesSchema.safeParse(document);
+  const attributesPath = whole ? ["data", "attributes"] : [];
+  const integrationType = valueAt(document, [...attributesPath, "integration", "type"]);
+  const result = whole
+    ? requestSchema(integrationType).safeParse(document)
+    : attributesSchema(integrationType).safeParse(document);
   if (!result.success) return { ok: false, problems: describeIssues(result.error.issues, document) };
 
   const request: UpdateRequest = whole
@@ -29,7 +33,7 @@ export function validatePatch(document: unknown): Validation {
     : { data: { type: "action_connection", attributes: result.data as Attributes } };
   const changes = listChanges(request.data.attributes);
   if (changes.length === 0) {
-    return refuse(whole ? ["data", "attributes"] : [], "changes nothing; set a name, tags or integration credentials");
+    return refuse(attributesPath, "changes nothing; set a name, tags or integration credentials");
   }
   return { ok: true, request, changes };
 }

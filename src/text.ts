@@ -38,12 +38,3 @@ export function editDistance(a: string, b: string): number {
   }
   return previous[b.length] ?? 0;
 }
-
-/** Whether `text` holds a control character (C0, DEL or C1) other than those in `allowed`. */
-export function hasControlCharacter(text: string, allowed = ""): boolean {
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if ((code < 0x20 || (code >= 0x7f && code <= 0x9f)) && !allowed.includes(text.charAt(index))) return true;
-  }
-  return false;
-}

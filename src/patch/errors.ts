@@ -54,6 +54,8 @@ function describeIssue(issue: $ZodIssue, document: unknown): PathMessage[] {
     case "invalid_value":
       return [{ path, message: `must be ${issue.values.map(String).join(" or ")}` }];
     case "custom":
+    case "invalid_format":
+    case "too_small":
       // Our own checks (schema.ts) carry messages we wrote, none of which quotes the value.
       return [{ path, message: issue.message }];
     default:

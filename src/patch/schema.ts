@@ -6,7 +6,6 @@
  * and integrations over time, and the action must keep working). zod/mini keeps the bundle small.
  */
 import * as z from "zod/mini";
-import { hasControlCharacter } from "../text.ts";
 import {
   ATTRIBUTE_FIELDS,
   type Direction,
@@ -23,25 +22,42 @@ type Mode = "update" | "response";
 
 const usedIn = (direction: Direction, mode: Mode) => direction === "both" || direction === mode;
 
-/** Each check with the message that says what to fix; never the value. */
-const TEXT_CHECKS: Readonly<Record<TextCheck, { test: (value: string) => boolean; message: string }>> = {
-  line: { test: (value) => !hasControlCharacter(value), message: "must be one line without control characters" },
+/**
+ * Each check as a pattern (so that the JSON Schema for editors carries it too), with the message that
+ * says what to fix; never the value. `test` adds what a pattern cannot say.
+ */
+interface TextRule {
+  readonly pattern: RegExp;
+  readonly message: string;
+  readonly test?: (value: string) => boolean;
+}
+
+/** C0 controls, DEL and C1 controls, for use inside a character class. */
+const CONTROLS = "\\u0000-\\u001f\\u007f-\\u009f";
+
+const TEXT_RULES: Readonly<Record<TextCheck, TextRule>> = {
+  line: { pattern: new RegExp(`^[^${CONTROLS}]*$`), message: "must be one line without control characters" },
   multiline: {
-    test: (value) => !hasControlCharacter(value, "\t\n\r"),
+    // Tab, LF and CR allowed.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    pattern: /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/,
     message: "must not hold control characters other than tabs and line breaks",
   },
-  "account-id": { test: (value) => /^\d{12}$/.test(value), message: "must be 12 digits (an AWS account id)" },
-  email: {
-    test: (value) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value),
-    message: "must be an e-mail address",
+  "account-id": { pattern: /^\d{12}$/, message: "must be 12 digits (an AWS account id)" },
+  email: { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, message: "must be an e-mail address" },
+  url: {
+    pattern: /^https?:\/\/\S+$/,
+    test: isHttpUrl,
+    message: "must be an absolute https:// or http:// URL without user or password",
   },
-  url: { test: isHttpUrl, message: "must be an absolute https:// or http:// URL without user or password" },
   "header-name": {
-    test: (value) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value),
+    pattern: /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
     message: "must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)",
   },
   "header-value": {
-    test: (value) => !hasControlCharacter(value, "\t"),
+    // Tab allowed; CR, LF, NUL never (they would split or end the header).
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    pattern: /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/,
     message: "must not hold CR, LF, NUL or other control characters (an HTTP header value)",
   },
 };
@@ -54,28 +70,41 @@ function isHttpUrl(value: string): boolean {
   );
 }
 
-function textSchema(field: TextField, mode: Mode) {
-  if (mode === "response") return z.string();
-  const check = TEXT_CHECKS[field.check];
-  const base = z
-    .string()
-    .check(z.refine((value) => value.length > 0 || !field.required, { message: "is empty; give a value" }));
-  return base.check(z.refine((value) => value.length === 0 || check.test(value), { message: check.message }));
+/** Field docs and, for values that are not secret, an example: what editors show from the JSON Schema. */
+function describe<T extends z.ZodMiniType>(schema: T, field: Field): T {
+  const example =
+    field.secret === false && field.kind !== "object" && field.kind !== "list" ? field.example : undefined;
+  z.globalRegistry.add(schema, { description: field.doc, ...(example === undefined ? {} : { examples: [example] }) });
+  return schema;
 }
 
-const TAG_PATTERN = /^[^\s:,]+:[^\s,]+$/;
+function textSchema(field: TextField, mode: Mode) {
+  if (mode === "response") return z.string();
+  const rule = TEXT_RULES[field.check];
+  const checks = [
+    // `abort`: an empty value gets this message only, not the pattern's too.
+    ...(field.required ? [z.minLength(1, { message: "is empty; give a value", abort: true })] : []),
+    z.regex(rule.pattern, { message: rule.message, abort: true }),
+    ...(rule.test ? [z.refine<string>(rule.test, { message: rule.message })] : []),
+  ];
+  return z.string().check(...checks);
+}
 
 function tagsSchema(mode: Mode) {
   if (mode === "response") return z.array(z.string());
   return z.array(
     z.string().check(
-      z.refine((tag) => TAG_PATTERN.test(tag), { message: "must be key:value without spaces or commas" }),
+      z.regex(/^[^\s:,]+:[^\s,]+$/, { message: "must be key:value without spaces or commas", abort: true }),
       z.refine((tag) => !tag.toLowerCase().startsWith("default:"), { message: "uses the reserved key default" }),
     ),
   );
 }
 
 function fieldSchema(field: Field, mode: Mode): z.ZodMiniType {
+  return mode === "update" ? describe(bareFieldSchema(field, mode), field) : bareFieldSchema(field, mode);
+}
+
+function bareFieldSchema(field: Field, mode: Mode): z.ZodMiniType {
   switch (field.kind) {
     case "text":
       return textSchema(field, mode);

@@ -12,7 +12,7 @@
  * modules only define classes and functions. They are then left out when nothing uses them, and a
  * module that is used is never left out whatever this list says.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
@@ -47,11 +47,13 @@ const sideEffectFree: Plugin = {
   },
 };
 
-rmSync(out, { recursive: true, force: true });
+// Built beside the target, then swapped in: tests running the bundle never see a half-written dist/.
+const staging = `${out}.building-${process.pid}`;
+rmSync(staging, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: { index: "src/index.ts" },
-  outdir: out,
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -70,8 +72,10 @@ const result = await build({
 });
 
 // ESM even where the action's folder has no package.json saying so.
-writeFileSync(join(out, "package.json"), '{\n  "type": "module"\n}\n');
-writeFileSync(join(out, "licenses.txt"), licenses(Object.keys(result.metafile.inputs)));
+writeFileSync(join(staging, "package.json"), '{\n  "type": "module"\n}\n');
+writeFileSync(join(staging, "licenses.txt"), licenses(Object.keys(result.metafile.inputs)));
+rmSync(out, { recursive: true, force: true });
+renameSync(staging, out);
 
 /** The license text of every package that has code in the bundle, as ncc's --license wrote it. */
 function licenses(inputs: string[]): string {

@@ -13,7 +13,8 @@ type Json = Readonly<Record<string, unknown>>;
 export function differences(sent: Json, answered: Json): (string | number)[][] {
   const found: (string | number)[][] = [];
   if (sent.name !== undefined && sent.name !== answered.name) found.push(["name"]);
-  if (Array.isArray(sent.tags) && !sameSet(sent.tags, valueAt(answered, ["tags"]))) found.push(["tags"]);
+  // An answer without tags has none: what clearing them (`tags: []`) should give.
+  if (Array.isArray(sent.tags) && !sameSet(sent.tags, valueAt(answered, ["tags"]) ?? [])) found.push(["tags"]);
   const integration = sent.integration as Json | undefined;
   if (!integration) return found;
   const echoed = (answered.integration ?? {}) as Json;

@@ -30,7 +30,8 @@ export interface Inputs {
   readonly maxRetries: number;
 }
 
-export type GetInput = (name: string) => string;
+/** `core.getInput`: trims the value unless told not to. */
+export type GetInput = (name: string, options?: { trimWhitespace?: boolean }) => string;
 
 /** Larger than any real patch; keeps a wrong file (a log, a binary) from being read whole. */
 export const MAX_PATCH_BYTES = 1024 * 1024;
@@ -46,7 +47,11 @@ export function readKeys(getInput: GetInput, env: NodeJS.ProcessEnv): { apiKey: 
   };
 }
 
-export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv): Inputs {
+/**
+ * Every input. `patch` may be given when it was read first (so that its secrets could be masked
+ * before any other input is refused); it is read here otherwise.
+ */
+export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv, patch?: PatchSource): Inputs {
   const { apiKey, appKey } = readKeys(getInput, env);
   const dryRun = readBoolean(getInput, "dry-run", false);
   // A dry run sends nothing, so a pull request from a fork (which gets no secrets) can still check.
@@ -57,7 +62,7 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv): Inputs {
   const { site, baseUrl } = readEndpoint(getInput, env);
   return {
     connectionId: readConnectionId(getInput("connection-id")),
-    patch: readPatch(getInput, env),
+    patch: patch ?? readPatch(getInput, env),
     site,
     baseUrl,
     apiKey,
@@ -131,8 +136,11 @@ export function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-function readPatch(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSource {
-  const inline = getInput("patch");
+/** The patch, from `patch` or from the file `patch-file` names; exactly one of them. */
+export function readPatch(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSource {
+  // Not trimmed as a whole: JavaScript's trim() also takes a no-break space or U+2028 that ends the
+  // last value (YAML writes those unquoted), and the secret sent would not be the one written.
+  const inline = getInput("patch", { trimWhitespace: false }).replace(/^[\uFEFF \t\r\n]+|[ \t\r\n]+$/g, "");
   const file = getInput("patch-file").trim();
   if (inline.trim() && file) throw inputFailure("patch", "and patch-file are both set; give exactly one of them");
   if (!inline.trim() && !file) {
@@ -141,6 +149,10 @@ function readPatch(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSource {
   if (inline.trim()) {
     if (Buffer.byteLength(inline) > MAX_PATCH_BYTES) throw inputFailure("patch", "is larger than 1 MiB");
     return { input: "patch", text: inline };
+  }
+  // Messages quote the path: it must be one, not a patch given to the wrong input.
+  if (/\p{Cc}/u.test(file) || file.length > 1024) {
+    throw inputFailure("patch-file", "must be a path, on one line; to give the patch itself, use the patch input");
   }
   return readPatchFile(file, env.GITHUB_WORKSPACE || process.cwd());
 }

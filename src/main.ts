@@ -7,7 +7,7 @@ import { differences } from "./compare.ts";
 import { DatadogClient } from "./datadog/client.ts";
 import type { Where } from "./datadog/explain.ts";
 import { Failure, type Problem } from "./failure.ts";
-import { type Inputs, type PatchSource, readInputs, readKeys } from "./inputs.ts";
+import { type Inputs, type PatchSource, readInputs, readKeys, readPatch } from "./inputs.ts";
 import { formatPath, type PathMessage, valueAt } from "./patch/errors.ts";
 import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
 import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
@@ -15,21 +15,25 @@ import { validatePatch } from "./patch/validate.ts";
 import { readConnection, type SummaryFacts, setOutputs, writeSummary } from "./report.ts";
 import { workflowRunUrl } from "./run-link.ts";
 import { findSecrets, redact, SecretRegistry } from "./secrets.ts";
+import { oneLine } from "./text.ts";
 import { ACTION_NAME, ACTION_VERSION } from "./version.ts";
 
 export async function run(): Promise<void> {
   const secrets = new SecretRegistry(core.setSecret);
   const cancel = new AbortController();
-  const onSignal = () => cancel.abort(new Error("cancelled"));
+  // A cancelled workflow: the runner sends SIGINT, then SIGTERM. The reason names it in the message.
+  const onSignal = (signal: NodeJS.Signals) => cancel.abort(signal);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
     const keys = readKeys(core.getInput, process.env);
     secrets.register([keys.apiKey, keys.appKey].filter(Boolean));
-    const inputs = readInputs(core.getInput, process.env);
-
-    const parsed = parsePatch(inputs.patch.text);
+    // The patch's secrets are masked before anything is printed, a refusal of another input included.
+    const source = readPatch(core.getInput, process.env);
+    const parsed = parsePatch(source.text);
     secrets.register(findSecrets(parsed.value));
+    const inputs = readInputs(core.getInput, process.env, source);
+
     const [syntax] = parsed.problems;
     if (syntax) {
       // Only the first: a YAML mistake confuses the parser about what follows (a tab gives three errors).
@@ -75,16 +79,24 @@ export async function run(): Promise<void> {
       debug: core.debug,
     });
     const answer = await client.updateConnection(inputs.connectionId, request);
+    // Text from Datadog's answer is quoted as JSON in the log: a line break in a connection's name
+    // must not start a line that the runner would read as a workflow command.
     const response = readResponse(answer.text, answer.status);
     const connection = readConnection(response.data);
     core.info(
       `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
-        `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection "${connection.name}" (${connection.integrationType}) is updated.`,
+        `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${oneLine(connection.integrationType)}) is updated.`,
     );
-    for (const path of differences(request.data.attributes, response.data.attributes)) {
-      warnDifference(inputs.patch, parsed, path, request.data !== parsed.value);
+    if (answer.earlierMayHaveApplied && valueAt(request, EXTERNAL_ID_FLAG) === true) {
+      core.info(
+        "An earlier attempt may also have generated an external ID; the external-id output is the one in Datadog's last answer, which is current.",
+      );
     }
-    setOutputs(connection);
+    for (const path of differences(request.data.attributes, response.data.attributes)) {
+      // Paths as the patch wrote them: under data.attributes only if it was a whole request document.
+      warnDifference(inputs.patch, parsed, path, valueAt(parsed.value, ["data"]) !== undefined);
+    }
+    setOutputs(connection, (text) => secrets.scrub(text));
     await summarize(secrets, {
       dryRun: false,
       connectionId: connection.id,
@@ -100,6 +112,8 @@ export async function run(): Promise<void> {
     process.off("SIGTERM", onSignal);
   }
 }
+
+const EXTERNAL_ID_FLAG = ["data", "attributes", "integration", "credentials", "generate_new_external_id"];
 
 function describeWhere(inputs: Inputs): Where {
   if (inputs.site && !inputs.baseUrl.includes(inputs.site.api)) {
@@ -166,7 +180,7 @@ function warnDifference(source: PatchSource, parsed: ParsedPatch, path: (string 
 
 async function summarize(secrets: SecretRegistry, facts: Omit<SummaryFacts, "runUrl">): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await writeSummary({ ...facts, runUrl: workflowRunUrl() }, (html) => secrets.scrub(html));
+  await writeSummary({ ...facts, runUrl: workflowRunUrl() }, (text) => secrets.scrub(text));
 }
 
 /** Reports a failure: each problem as an error annotation (at its file and line), exit code 1. */
@@ -183,7 +197,7 @@ function fail(error: unknown, secrets: SecretRegistry): void {
         ];
   for (const problem of problems) {
     // Datadog's detail may quote what it was sent: the runner masks it, and so do we, in case it does not.
-    core.error(secrets.scrub(problem.message), {
+    core.error(secrets.scrubMessage(problem.message), {
       title: problem.title,
       ...(problem.file ? { file: problem.file } : {}),
       ...(problem.line ? { startLine: problem.line } : {}),

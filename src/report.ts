@@ -36,12 +36,25 @@ export function readConnection(data: {
   };
 }
 
-export function setOutputs(connection: Connection): void {
-  core.setOutput("connection-id", connection.id);
-  core.setOutput("external-id", connection.externalId);
-  core.setOutput("name", connection.name);
-  core.setOutput("integration-type", connection.integrationType);
-  core.setOutput("connection", JSON.stringify(connection.data));
+/**
+ * Sets the outputs. `scrub` is the last guard: secret fields are blanked already, but a value the
+ * patch also put in a field that is not secret (a name, a header such as X-Custom) must not reach a
+ * following step, nor make the runner drop the output. The connection stays valid JSON.
+ */
+export function setOutputs(connection: Connection, scrub: (text: string) => string = (text) => text): void {
+  core.setOutput("connection-id", scrub(connection.id));
+  core.setOutput("external-id", scrub(connection.externalId));
+  core.setOutput("name", scrub(connection.name));
+  core.setOutput("integration-type", scrub(connection.integrationType));
+  core.setOutput("connection", JSON.stringify(mapStrings(connection.data, scrub)));
+}
+
+/** A copy of a JSON value with every string (keys included) passed through `map`. */
+function mapStrings(value: unknown, map: (text: string) => string): unknown {
+  if (typeof value === "string") return map(value);
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [map(key), mapStrings(item, map)]));
 }
 
 export interface SummaryFacts {
@@ -56,8 +69,12 @@ export interface SummaryFacts {
   readonly runUrl: string | undefined;
 }
 
-/** Writes the job summary; `scrub` is the last guard against a secret in it (the runner masks only the log). */
-export async function writeSummary(facts: SummaryFacts, scrub: (html: string) => string): Promise<void> {
+/**
+ * Writes the job summary. The runner masks only the log, so every text that goes in passes through
+ * `scrub` first (before it is escaped as HTML, so that a secret holding `"`, `<` or `&` is found too).
+ */
+export async function writeSummary(facts: SummaryFacts, scrub: (text: string) => string): Promise<void> {
+  const text = (value: string) => escapeHtml(scrub(value));
   const summary = core.summary.emptyBuffer();
   const connection = facts.connection;
   summary.addHeading(facts.dryRun ? "Datadog connection: dry run, nothing sent" : "Datadog connection updated", 2);
@@ -65,20 +82,20 @@ export async function writeSummary(facts: SummaryFacts, scrub: (html: string) =>
     [
       "Connection",
       connection?.name
-        ? `${escapeHtml(connection.name)} (<code>${escapeHtml(facts.connectionId)}</code>)`
-        : `<code>${escapeHtml(facts.connectionId)}</code>`,
+        ? `${text(connection.name)} (<code>${text(facts.connectionId)}</code>)`
+        : `<code>${text(facts.connectionId)}</code>`,
     ],
-    ["Site", escapeHtml(facts.site)],
+    ["Site", text(facts.site)],
   ];
   const integrationType = connection?.integrationType ?? facts.integration;
   if (integrationType) {
     const title = findIntegration(integrationType)?.title ?? integrationType;
-    const credential = connection?.credentialType ? ` (${escapeHtml(connection.credentialType)})` : "";
-    rows.push(["Integration", `${escapeHtml(title)}${credential}`]);
+    const credential = connection?.credentialType ? ` (${text(connection.credentialType)})` : "";
+    rows.push(["Integration", `${text(title)}${credential}`]);
   }
-  if (connection?.externalId) rows.push(["AWS external ID", `<code>${escapeHtml(connection.externalId)}</code>`]);
+  if (connection?.externalId) rows.push(["AWS external ID", `<code>${text(connection.externalId)}</code>`]);
   if (connection?.principalId)
-    rows.push(["Datadog principal (AWS account)", `<code>${escapeHtml(connection.principalId)}</code>`]);
+    rows.push(["Datadog principal (AWS account)", `<code>${text(connection.principalId)}</code>`]);
   summary.addTable([
     [
       { data: "", header: true },
@@ -94,17 +111,16 @@ export async function writeSummary(facts: SummaryFacts, scrub: (html: string) =>
       { data: "Value", header: true },
     ],
     ...facts.changes.map((change) => [
-      `<code>${escapeHtml(change.path)}</code>`,
-      change.secret ? `${REDACTED} ${change.shown}` : escapeHtml(change.shown),
+      `<code>${text(change.path)}</code>`,
+      change.secret ? `${REDACTED} ${text(change.shown)}` : text(change.shown),
     ]),
   ]);
   if (facts.request !== undefined) {
     summary.addHeading("Request (secrets redacted)", 3);
-    summary.addCodeBlock(escapeHtml(JSON.stringify(facts.request, null, 2)), "json");
+    summary.addCodeBlock(text(JSON.stringify(facts.request, null, 2)), "json");
   }
   if (facts.runUrl) summary.addLink("Workflow run", facts.runUrl);
-  const html = scrub(summary.stringify());
-  await summary.emptyBuffer().addRaw(html).write();
+  await summary.write();
 }
 
 /** Summary cells are HTML: a connection name such as `<img src=x>` must stay text. */

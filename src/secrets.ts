@@ -28,7 +28,7 @@ export const REDACTED = "••••";
 /** Calls `replace` for every secret value in `document`; its return value replaces the secret. */
 function mapSecrets(document: unknown, replace: (secret: unknown) => unknown): unknown {
   if (Array.isArray(document)) return document.map((item) => mapSecrets(item, replace));
-  if (document === null || typeof document !== "object") return document;
+  if (!isPlainObject(document)) return document;
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(document)) {
     if (isSecretField(key, value)) {
@@ -43,20 +43,35 @@ function mapSecrets(document: unknown, replace: (secret: unknown) => unknown): u
   return copy;
 }
 
-/** A list entry (`{name, value}`) with its value replaced when it is secret. */
+/** Fields of a list entry that never hold its secret. */
+const ENTRY_LABELS: ReadonlySet<string> = new Set(["name", "type", "deleted"]);
+
+/**
+ * A list entry (`{name, value}`) with its value replaced when it is secret. Of a secret entry, every
+ * field but its name, type and `deleted` is taken as the value: a misspelt `valu` holds the secret too.
+ */
 function secretEntry(entry: unknown, always: boolean, replace: (secret: unknown) => unknown): unknown {
-  if (entry === null || typeof entry !== "object" || !("value" in entry)) return entry;
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return entry;
   const name = (entry as { name?: unknown }).name;
   // A name that is not text cannot be judged: treat its value as secret.
   const secret = always || typeof name !== "string" || isCredentialName(name);
-  return secret ? { ...entry, value: replace((entry as { value: unknown }).value) } : entry;
+  if (!secret) return entry;
+  return Object.fromEntries(
+    Object.entries(entry).map(([key, value]) => [key, ENTRY_LABELS.has(key) ? value : replace(value)]),
+  );
 }
 
 function isSecretField(key: string, value: unknown): boolean {
   if (SECRET_FIELD_NAMES.has(key)) return true;
-  if (KNOWN_FIELD_NAMES.has(key) || typeof value !== "string") return false;
+  if (typeof value !== "string") return false;
+  // Text where the credentials or a list of them belongs (`headers: "Authorization: Bearer ..."`).
+  if (CREDENTIAL_HOLDERS.has(key)) return true;
+  if (KNOWN_FIELD_NAMES.has(key)) return false;
   return isCredentialName(key) || closest(key, [...SECRET_FIELD_NAMES]) !== undefined;
 }
+
+/** Fields that hold credentials as a mapping or a list: text given there is taken for a secret. */
+const CREDENTIAL_HOLDERS: ReadonlySet<string> = new Set(["credentials", ...SECRET_LISTS.keys()]);
 
 /** Field names of the table and of the request/response envelope: never judged by their name. */
 const KNOWN_FIELD_NAMES: ReadonlySet<string> = new Set([
@@ -91,7 +106,9 @@ function collectStrings(value: unknown, into: string[]): void {
     into.push(value);
   } else if (Array.isArray(value)) {
     for (const item of value) collectStrings(item, into);
-  } else if (value !== null && typeof value === "object") {
+  } else if (isPlainObject(value)) {
+    // Not a Uint8Array (`!!binary`) or the like: its keys are indices, and "0", "1"... masked would
+    // hide every digit of the log.
     for (const [key, item] of Object.entries(value)) {
       into.push(key);
       collectStrings(item, into);
@@ -99,21 +116,45 @@ function collectStrings(value: unknown, into: string[]): void {
   }
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
 /**
  * The forms of a secret to register: the value, trimmed, each of its lines, and its CRLF and LF
- * forms, so that neither the key, a line of it, nor its re-wrapped form can be read. (The runner
- * masks JSON-escaped, base64 and URL-encoded forms itself, but only of what it is given.)
+ * forms, so that neither the key, a line of it, nor its re-wrapped form can be read; then, of each of
+ * those, the JSON-escaped form (as JavaScript writes it, so that the mask does not depend on how the
+ * runner escapes quotes, backslashes and controls) and the form with each run of white space and
+ * control characters made one space (how a message quoting Datadog's answer shows it).
  */
 export function maskForms(secret: string): string[] {
-  const forms = new Set<string>([secret, secret.trim()]);
+  const bases = new Set<string>([secret, secret.trim()]);
   if (/[\r\n]/.test(secret)) {
-    forms.add(secret.replace(/\r?\n/g, "\r\n"));
-    forms.add(secret.replace(/\r\n/g, "\n"));
-    for (const line of secret.split(/\r?\n|\r/)) forms.add(line.trim());
+    bases.add(secret.replace(/\r?\n/g, "\r\n"));
+    bases.add(secret.replace(/\r\n/g, "\n"));
+    for (const line of secret.split(/\r?\n|\r/)) bases.add(line.trim());
+  }
+  const forms = new Set<string>();
+  for (const base of bases) {
+    forms.add(base);
+    forms.add(JSON.stringify(base).slice(1, -1));
+    forms.add(collapseSpace(base));
   }
   forms.delete("");
   return [...forms];
 }
+
+/** Each run of white space and control characters as one space, trimmed. */
+export function collapseSpace(text: string): string {
+  return text.replace(/[\p{Cc}\s]+/gu, " ").trim();
+}
+
+/** A piece of a secret's start this long, cut off by a shortened message, is taken for the secret. */
+const MIN_CUT_PREFIX = 6;
+/** What may follow where a message was shortened. */
+const CUT_ENDS: ReadonlySet<string> = new Set([".", "…", ")", "]", '"', "'"]);
 
 /**
  * The secrets of this run: each form registered once with the runner (`setSecret`), and kept so
@@ -122,6 +163,12 @@ export function maskForms(secret: string): string[] {
 export class SecretRegistry {
   readonly #forms = new Set<string>();
   readonly #setSecret: (value: string) => void;
+  /**
+   * Lengths of the forms (longest first) by their first two UTF-16 code units (one for a one-unit
+   * form), as a number so that scrub() allocates nothing at a position where no form starts.
+   */
+  readonly #byPrefix = new Map<number, number[]>();
+  #sortedForms: string[] = [];
 
   constructor(setSecret: (value: string) => void) {
     this.#setSecret = setSecret;
@@ -133,18 +180,76 @@ export class SecretRegistry {
         if (this.#forms.has(form)) continue;
         this.#forms.add(form);
         this.#setSecret(form);
+        const prefix = prefixKey(form, 0, form.length);
+        const lengths = this.#byPrefix.get(prefix) ?? [];
+        if (!lengths.includes(form.length)) lengths.push(form.length);
+        lengths.sort((a, b) => b - a);
+        this.#byPrefix.set(prefix, lengths);
       }
     }
+    this.#sortedForms = [...this.#forms].sort((a, b) => b.length - a.length);
   }
 
-  /** `text` with every registered secret replaced by REDACTED, longest first. */
+  /**
+   * `text` with every registered form of a secret replaced by REDACTED, leftmost and longest first.
+   * Linear in the text: at each position only the forms that start with its two characters are tried
+   * (a summary of 1,000 headers checked against 1,000 secrets must not take seconds).
+   */
   scrub(text: string): string {
-    let result = text;
-    for (const form of [...this.#forms].sort((a, b) => b.length - a.length)) {
-      if (result.includes(form)) result = result.split(form).join(REDACTED);
+    if (this.#forms.size === 0) return text;
+    let result = "";
+    let copied = 0;
+    for (let at = 0; at < text.length; ) {
+      const length = this.#matchAt(text, at);
+      if (length > 0) {
+        result += text.slice(copied, at) + REDACTED;
+        at += length;
+        copied = at;
+      } else {
+        at++;
+      }
+    }
+    return result + text.slice(copied);
+  }
+
+  /** The length of the longest form that stands in `text` at `at`, or 0. */
+  #matchAt(text: string, at: number): number {
+    for (const prefix of [prefixKey(text, at, 2), prefixKey(text, at, 1)]) {
+      for (const length of this.#byPrefix.get(prefix) ?? NONE) {
+        if (length <= text.length - at && this.#forms.has(text.slice(at, at + length))) return length;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * A message for the log: scrubbed, and also each start of a secret (six characters or more) where
+   * a message quoting Datadog's answer was shortened in the middle of a secret: at the end, or before
+   * the `.`, `...` or closing bracket or quote that follows the quote. (Not for outputs or the summary:
+   * there, text that merely begins like a secret must stay.)
+   */
+  scrubMessage(text: string): string {
+    let result = this.scrub(text);
+    for (const form of this.#sortedForms) {
+      if (form.length <= MIN_CUT_PREFIX) continue;
+      const head = form.slice(0, MIN_CUT_PREFIX);
+      for (let at = result.indexOf(head); at >= 0; at = result.indexOf(head, at + 1)) {
+        let end = at + head.length;
+        while (end < result.length && end - at < form.length && result[end] === form[end - at]) end++;
+        if (end < result.length && !CUT_ENDS.has(result[end] ?? "")) continue;
+        result = result.slice(0, at) + REDACTED + result.slice(end);
+      }
     }
     return result;
   }
+}
+
+const NONE: readonly number[] = [];
+
+/** The first one or two UTF-16 code units of `text` at `at` as one number (one unit: negative). */
+function prefixKey(text: string, at: number, length: number): number {
+  const first = text.charCodeAt(at);
+  return length >= 2 && at + 1 < text.length ? first * 0x10000 + text.charCodeAt(at + 1) : -1 - first;
 }
 
 /** A copy with every secret replaced by `REDACTED`: the request a dry run shows. */

@@ -38,3 +38,8 @@ export function editDistance(a: string, b: string): number {
   }
   return previous[b.length] ?? 0;
 }
+
+/** `text` with every control character made a space: safe in one line of the log. */
+export function oneLine(text: string): string {
+  return text.replace(/\p{Cc}/gu, " ");
+}

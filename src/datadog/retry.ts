@@ -4,13 +4,26 @@
  * - 429: wait `X-RateLimit-Reset` seconds (seconds until the period ends, not a timestamp), else
  *   `Retry-After`, else back off; plus a little jitter so that parallel jobs do not all return at once.
  * - 5xx and network errors: exponential backoff with full jitter (AWS's "full jitter").
- * - Other answers are final. No wait is started that would end past the deadline.
+ * - Other answers are final. No wait is started that would end past the deadline, and an attempt
+ *   that ran into the deadline is the last one.
  */
 
 /** What one attempt came to. */
 export type Outcome =
   | { readonly kind: "answer"; readonly status: number; readonly headers: Readonly<Record<string, string | undefined>> }
-  | { readonly kind: "network"; readonly reason: string; readonly retryable: boolean };
+  | NetworkOutcome;
+
+/** An attempt that got no complete answer. */
+export interface NetworkOutcome {
+  readonly kind: "network";
+  /** What happened, in our words (`connection reset`), never a library's message. */
+  readonly reason: string;
+  readonly retryable: boolean;
+  /** The request may have reached Datadog (a reset or a timeout after sending): the update may be applied. */
+  readonly mayHaveApplied: boolean;
+  /** The attempt ran until the deadline (timeout-seconds) passed. */
+  readonly deadline?: boolean;
+}
 
 export interface RetrySettings {
   /** Retries after the first attempt. */
@@ -40,6 +53,15 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
+ * The longest one attempt may take, before the deadline cuts it shorter: a third of timeout-seconds,
+ * at least 10 s so that a slow answer is not cut off, but never more than half of timeout-seconds (a
+ * hanging server then leaves time for a retry), nor more than 30 s (Datadog answers in well under one).
+ */
+export function attemptLimitMs(timeoutMs: number): number {
+  return Math.min(30_000, Math.max(timeoutMs / 3, Math.min(10_000, timeoutMs / 2)));
+}
+
+/**
  * What to do after attempt number `attempt` (1-based) ended in `outcome`, at time `now`, given the
  * deadline. `random` returns a number in [0, 1).
  */
@@ -53,6 +75,7 @@ export function decide(
 ): Decision {
   const retryable = outcome.kind === "network" ? outcome.retryable : isRetryableStatus(outcome.status);
   if (!retryable) return { action: "done" };
+  if (outcome.kind === "network" && outcome.deadline) return { action: "give-up", why: "deadline" };
   if (attempt > settings.maxRetries) return { action: "give-up", why: "exhausted" };
   const delayMs = waitBefore(outcome, attempt, settings, now, random);
   if (now + delayMs >= deadline) return { action: "give-up", why: "deadline", delayMs };

@@ -32,8 +32,19 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }, "");
 }
 
-/** A key we may print: it looks like a field name, so it is not a pasted value. */
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,47}$/;
+/**
+ * A key we may print: it looks like a field name (`api_tokn`, `apiToken`, `API_TOKEN`, `X-Api-Key`),
+ * so it is not a pasted value. Tokens are made to look otherwise: `sk-ant-api03-...` and
+ * `glpat-...` hold digits, hex keys are mostly digits, random base64 changes case at every turn, and a
+ * pass phrase runs long words together. A name is words of letters joined by `_` or `-`, with at most
+ * two digits in all, at most three humps of camelCase and no word longer than 16 letters.
+ */
+export function looksLikeFieldName(key: string): boolean {
+  if (key.length > 40 || !/^[A-Za-z_][A-Za-z0-9]*(?:[_-]+[A-Za-z0-9]+)*_*$/.test(key)) return false;
+  if ((key.match(/[0-9]/g) ?? []).length > 2) return false;
+  if ((key.match(/[a-z0-9][A-Z]/g) ?? []).length > 3) return false;
+  return key.split(/[_-]+|(?<=[a-z])(?=[A-Z])/).every((word) => word.length <= 16);
+}
 
 export function describeIssues(issues: readonly $ZodIssue[], document: unknown): PathMessage[] {
   return issues.flatMap((issue) => describeIssue(issue, document));
@@ -44,7 +55,7 @@ function describeIssue(issue: $ZodIssue, document: unknown): PathMessage[] {
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((key) => ({
-        path: FIELD_NAME.test(key) ? [...path, key] : path,
+        path: looksLikeFieldName(key) ? [...path, key] : path,
         message: unknownField(key, document, path),
       }));
     case "invalid_union":
@@ -64,7 +75,7 @@ function describeIssue(issue: $ZodIssue, document: unknown): PathMessage[] {
 }
 
 function unknownField(key: string, document: unknown, path: readonly PropertyKey[]): string {
-  if (!FIELD_NAME.test(key)) return "has a field whose name is not a field name (not shown); remove it";
+  if (!looksLikeFieldName(key)) return "has a field whose name is not a field name (not shown); remove it";
   const allowed = allowedKeysAt(document, path);
   const hint = misplacedHint(key, path);
   if (hint) return `unknown field; ${hint}`;

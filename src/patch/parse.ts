@@ -8,9 +8,27 @@
  * - the schema is pinned to YAML 1.2 core, so a `%YAML 1.1` directive cannot turn `yes` into true or
  *   `0777` into 511;
  * - `prettyErrors: false` with our own LineCounter: the parser's messages would otherwise quote the
- *   offending source line, which may hold a secret. We report its code, line and column only.
+ *   offending source line, which may hold a secret. We report its code, line and column only;
+ * - `logLevel: "error"`: the parser otherwise writes some warnings to stderr itself, quoting the
+ *   source (a mapping used as a key: `{[sk-...]: 1}`), before any mask could be registered.
  */
-import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
+import {
+  CST,
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  parseDocument,
+  visit,
+} from "yaml";
 
 export interface Position {
   /** 1-based line. */
@@ -43,17 +61,22 @@ const MAX_ALIAS_COUNT = 100;
 const CORE_TAG_PREFIX = "tag:yaml.org,2002:";
 const STR_TAG = `${CORE_TAG_PREFIX}str`;
 
+const OPTIONS = {
+  prettyErrors: false,
+  version: "1.2",
+  schema: "core",
+  merge: false,
+  // Checked in keepLiteralText(), in linear time: the parser's own check compares every key of a
+  // mapping with every other (a mapping of 60,000 keys took a minute).
+  uniqueKeys: false,
+  strict: true,
+  // Not "silent": that also drops the MULTIPLE_DOCS error.
+  logLevel: "error",
+} as const;
+
 export function parsePatch(text: string): ParsedPatch {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    prettyErrors: false,
-    lineCounter,
-    version: "1.2",
-    schema: "core",
-    merge: false,
-    uniqueKeys: true,
-    strict: true,
-  });
+  const doc = parseDocument(text, { ...OPTIONS, lineCounter });
   const at = (offset: number | undefined): Position => {
     const { line, col } = lineCounter.linePos(offset ?? 0);
     return { line, column: col };
@@ -74,11 +97,23 @@ export function parsePatch(text: string): ParsedPatch {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch {
     // toJS throws only when aliases expand past MAX_ALIAS_COUNT.
-    value = undefined;
     problems.push({ code: "ALIAS_COUNT", message: describe("ALIAS_COUNT"), position: at(0) });
   }
   if (problems.length === 0 && (value === null || value === undefined)) {
     problems.push({ code: "EMPTY", message: describe("EMPTY"), position: at(0) });
+  }
+  if (problems.length > 0) {
+    // Refused: the value now serves only to find the secrets to mask first, wherever they are: in
+    // every document, under a repeated key, behind an alias of a bomb.
+    const docs = problems.some((problem) => problem.code === "MULTIPLE_DOCS")
+      ? Array.from(parseAllDocuments(text, OPTIONS))
+      : [doc];
+    const values = docs.map((each) => {
+      if (each !== doc) keepLiteralText(each, at);
+      return looseValue(each);
+    });
+    // After a syntax error the parser drops the rest of the document; the lexer still sees its pairs.
+    value = [...values, ...lexedPairs(text)];
   }
   problems.sort((a, b) => a.position.line - b.position.line || a.position.column - b.position.column);
 
@@ -99,7 +134,32 @@ export function parsePatch(text: string): ParsedPatch {
 function keepLiteralText(doc: Document, at: (offset: number | undefined) => Position): SyntaxProblem[] {
   const problems: SyntaxProblem[] = [];
   visit(doc, {
+    Pair(_key, pair) {
+      // A list or mapping as a key (`? [a, b]`, `{[a]: 1}`) would become its text; no field is named so.
+      if (isCollection(pair.key)) {
+        problems.push({
+          code: "COLLECTION_KEY",
+          message: describe("COLLECTION_KEY"),
+          position: at(pair.key.range?.[0]),
+        });
+      }
+    },
     Node(_key, node) {
+      if (isMap(node)) {
+        const keys = new Set<string>();
+        for (const pair of node.items) {
+          if (!isScalar(pair.key)) continue;
+          const key = String(pair.key.value);
+          if (keys.has(key)) {
+            problems.push({
+              code: "DUPLICATE_KEY",
+              message: describe("DUPLICATE_KEY"),
+              position: at(pair.key.range?.[0]),
+            });
+          }
+          keys.add(key);
+        }
+      }
       // Unknown tags (`!Ref`) are reported by the parser as TAG_RESOLVE_FAILED already.
       if (node.tag?.startsWith(CORE_TAG_PREFIX) && node.tag !== STR_TAG) {
         problems.push({ code: "TAG", message: describe("TAG"), position: at(node.range?.[0]) });
@@ -110,6 +170,110 @@ function keepLiteralText(doc: Document, at: (offset: number | undefined) => Posi
     },
   });
   return problems;
+}
+
+/** Most nodes looseValue() gives: plenty for any real patch, few for an alias bomb. */
+const MAX_LOOSE_NODES = 100_000;
+
+/**
+ * A refused document as plain data, for finding its secrets: each alias replaced by its anchor's
+ * value with the aliases inside that left out (bounded however they nest, and enough: each value is
+ * written once in the source, in place or at its anchor), and the values of a repeated key kept as a
+ * list of all of them.
+ */
+function looseValue(doc: Document): unknown {
+  let budget = MAX_LOOSE_NODES;
+  const convert = (node: unknown, followAlias: boolean): unknown => {
+    if (--budget < 0) return undefined;
+    if (isAlias(node)) return followAlias ? convert(node.resolve(doc), false) : undefined;
+    if (isScalar(node)) {
+      // A tagged value (`!!binary`) is not text, but its source is what the user typed: the secret.
+      const { value } = node;
+      return value === null || ["string", "number", "boolean"].includes(typeof value) ? value : node.source;
+    }
+    if (isMap(node)) {
+      const result: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : "";
+        const value = convert(pair.value, followAlias);
+        result[key] = Object.hasOwn(result, key) ? [result[key], value].flat() : value;
+      }
+      return result;
+    }
+    if (isSeq(node)) return node.items.map((item) => (isPair(item) ? undefined : convert(item, followAlias)));
+    return undefined;
+  };
+  return convert(doc.contents, true);
+}
+
+/** Token types that stand between a key's `:` and its value on the same line. */
+const BETWEEN = new Set(["space", "comment", "anchor", "tag"]);
+
+/**
+ * Every `key: value` pair the lexer sees in `text`, each as a mapping of one field, whatever the
+ * syntax errors around it: what the secrets are found in when the parser gave up part way.
+ */
+function lexedPairs(text: string): Record<string, unknown>[] {
+  const pairs: Record<string, unknown>[] = [];
+  const tokens = [...new Lexer().lex(text)];
+  let key: unknown;
+  let pending: string | undefined;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] ?? "";
+    const type = CST.tokenType(token);
+    let source: string | undefined;
+    if (type === "scalar") {
+      // A plain scalar: a marker, then its source.
+      source = tokens[++index] ?? "";
+    } else if (type === "single-quoted-scalar" || type === "double-quoted-scalar") {
+      source = token;
+    } else if (type === "block-scalar-header" && CST.tokenType(tokens[index + 2] ?? "") === "scalar") {
+      source = `${token}\n${tokens[index + 3] ?? ""}`;
+      index += 3;
+    } else if (type === "map-value-ind") {
+      pending = typeof key === "string" ? key : undefined;
+      continue;
+    } else if (type !== null && BETWEEN.has(type)) {
+      continue;
+    } else {
+      // A newline, a bracket, a comma, an alias...: no value for a pending key.
+      key = undefined;
+      pending = undefined;
+      continue;
+    }
+    const value = decodeScalar(source);
+    if (pending !== undefined) {
+      pairs.push({ [pending]: value });
+      pending = undefined;
+      key = undefined;
+    } else {
+      key = value;
+    }
+  }
+  return pairs;
+}
+
+/** A scalar's source → its text, read as YAML reads it; the source itself when that fails. */
+function decodeScalar(source: string): string {
+  // The common cases without a parser (a large broken file holds tens of thousands of scalars).
+  if (!/[\r\n]/.test(source)) {
+    if (source.startsWith("'") && source.endsWith("'") && source.length > 1) {
+      return source.slice(1, -1).replace(/''/g, "'");
+    }
+    if (source.startsWith('"')) {
+      try {
+        const text: unknown = JSON.parse(source);
+        if (typeof text === "string") return text;
+      } catch {
+        // YAML escapes that JSON lacks (\x41, \e...): the parser reads them below.
+      }
+    } else {
+      return source.trim();
+    }
+  }
+  const doc = parseDocument(`x: ${source}`, OPTIONS);
+  const value = doc.errors.length === 0 && isMap(doc.contents) ? doc.contents.get("x") : undefined;
+  return typeof value === "string" ? value : source.trim();
 }
 
 function nodeAt(doc: Document, path: readonly PropertyKey[]): Node | undefined {
@@ -145,6 +309,7 @@ const MESSAGES: Readonly<Record<string, string>> = {
   BAD_SCALAR_START: "starts a plain value with a reserved character; quote the value",
   BLOCK_AS_IMPLICIT_KEY: "has a second ': ' on one line; quote the value if it holds ': '",
   BLOCK_IN_FLOW: "puts a block collection inside a flow collection",
+  COLLECTION_KEY: "uses a list or mapping as a key; keys are field names",
   DUPLICATE_KEY: "repeats a key; each key may appear once per mapping",
   EMPTY: "is empty; give the attributes to change",
   IMPOSSIBLE: "is not valid YAML",

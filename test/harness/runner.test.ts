@@ -287,6 +287,53 @@ describe("runAction", () => {
     expect(run.maskedLog).toBe("started");
   });
 
+  it("sends a signal once the output shows a text, then after afterMs, and says when", async () => {
+    const entry = await script(
+      "signals.mjs",
+      [
+        "for (const name of ['SIGTERM', 'SIGINT']) process.on(name, () => { console.log('got ' + name); process.exit(7); });",
+        "setTimeout(() => console.log('ready'), 100);",
+        "setTimeout(() => {}, 10_000);",
+      ].join("\n"),
+    );
+    const run = await runAction({ entry, inputs: {}, signal: { name: "SIGTERM", whenOutput: "ready", afterMs: 100 } });
+    expect(run.exitCode).toBe(7);
+    expect(run.maskedLog).toBe("ready\ngot SIGTERM");
+    expect(run.signalSentMs).toBeGreaterThan(200);
+    expect(run.durationMs - (run.signalSentMs ?? 0)).toBeLessThan(1000);
+    expect(run.timedOut).toBe(false);
+  });
+
+  it("sends a signal once a promise resolves too; sends none to a child that has exited", async () => {
+    const entry = await script(
+      "sigint.mjs",
+      [
+        "process.on('SIGINT', () => { console.log('got SIGINT at ' + Date.now()); process.exit(8); });",
+        "console.log('ready');",
+        "setTimeout(() => {}, 10_000);",
+      ].join("\n"),
+    );
+    let gateAt = Number.POSITIVE_INFINITY;
+    const gate = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        gateAt = Date.now();
+        resolve();
+      }, 300),
+    );
+    const run = await runAction({ entry, inputs: {}, signal: { name: "SIGINT", whenOutput: "ready", when: gate } });
+    expect(run.exitCode).toBe(8);
+    const [ready, got] = run.maskedLog.split("\n");
+    expect(ready).toBe("ready");
+    expect(Number(got?.replace("got SIGINT at ", ""))).toBeGreaterThanOrEqual(gateAt);
+    expect(run.signalSentMs).toBeGreaterThan(0);
+
+    const quick = await script("quick.mjs", "console.log('done');");
+    const done = await runAction({ entry: quick, inputs: {}, signal: { name: "SIGTERM", afterMs: 5000 } });
+    expect(done.exitCode).toBe(0);
+    expect(done.signalSentMs).toBeUndefined();
+    expect(done.durationMs).toBeLessThan(4000);
+  });
+
   it("runs the bundle against the simulator as a runner would", async () => {
     const simulator = await Simulator.start();
     try {

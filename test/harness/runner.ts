@@ -45,6 +45,8 @@ export interface ActionRun {
   /** Every workflow command the runner would process, in order, decoded (not masked). */
   commands: WorkflowCommand[];
   durationMs: number;
+  /** When `signal` was sent, in ms from the start (as durationMs); undefined if it was not sent. */
+  signalSentMs: number | undefined;
 }
 
 export interface RunOptions {
@@ -58,6 +60,19 @@ export interface RunOptions {
   timeoutMs?: number;
   /** The script to run; default the bundle (dist/index.js). */
   entry?: string;
+  /** A signal to send mid-run, as the runner does when a workflow is cancelled. */
+  signal?: SignalOptions;
+}
+
+/**
+ * Sent once every condition given holds: `whenOutput` has appeared in the raw output (stdout or
+ * stderr), `when` has resolved; then after `afterMs` more (default 0). Not sent if the child has exited.
+ */
+export interface SignalOptions {
+  name: "SIGTERM" | "SIGINT";
+  whenOutput?: string;
+  when?: Promise<unknown>;
+  afterMs?: number;
 }
 
 /**
@@ -128,7 +143,13 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     Object.assign(env, options.env ?? {});
 
     const started = performance.now();
-    const result = await spawnAndCollect(options.entry ?? BUNDLE, workspace, env, options.timeoutMs ?? 30_000);
+    const result = await spawnAndCollect(
+      options.entry ?? BUNDLE,
+      workspace,
+      env,
+      options.timeoutMs ?? 30_000,
+      options.signal,
+    );
     const durationMs = performance.now() - started;
 
     const [outputText, summary] = await Promise.all([
@@ -154,6 +175,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
       maskedLog: log.maskedLog,
       commands: log.commands,
       durationMs,
+      signalSentMs: result.signalSentAt === undefined ? undefined : result.signalSentAt - started,
     };
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -171,30 +193,75 @@ interface Spawned {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** performance.now() when the signal was sent. */
+  signalSentAt: number | undefined;
 }
 
-function spawnAndCollect(entry: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<Spawned> {
+function spawnAndCollect(
+  entry: string,
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  signal: SignalOptions | undefined,
+): Promise<Spawned> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [entry], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const chunks: Chunk[] = [];
     let timedOut = false;
     let killer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding("utf8").on("data", (text: string) => chunks.push({ stream: "stdout", text }));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => chunks.push({ stream: "stderr", text }));
+    let signalSentAt: number | undefined;
+    let signalTimer: NodeJS.Timeout | undefined;
+    let exited = false;
+    let seen = "";
+    let outputSeen: () => void = () => undefined;
+    const output = new Promise<void>((resolveOutput) => {
+      outputSeen = resolveOutput;
+    });
+    const collect = (stream: Chunk["stream"]) => (text: string) => {
+      chunks.push({ stream, text });
+      if (signal?.whenOutput !== undefined && signalSentAt === undefined) {
+        // Keep enough of the tail to find the text across chunk boundaries.
+        seen = (seen + text).slice(-(signal.whenOutput.length + text.length));
+        if (seen.includes(signal.whenOutput)) outputSeen();
+      }
+    };
+    child.stdout.setEncoding("utf8").on("data", collect("stdout"));
+    child.stderr.setEncoding("utf8").on("data", collect("stderr"));
+    if (signal) {
+      const conditions = [signal.whenOutput === undefined ? undefined : output, signal.when];
+      Promise.all(conditions).then(
+        () => {
+          signalTimer = setTimeout(() => {
+            if (exited) return;
+            signalSentAt = performance.now();
+            child.kill(signal.name);
+          }, signal.afterMs ?? 0);
+        },
+        () => undefined,
+      );
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill("SIGTERM");
       killer = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
     }, timeoutMs);
+    child.once("exit", () => {
+      exited = true;
+      clearTimeout(signalTimer);
+    });
     child.once("error", (error) => {
+      exited = true;
       clearTimeout(timer);
       clearTimeout(killer);
+      clearTimeout(signalTimer);
       reject(error);
     });
-    child.once("close", (exitCode, signal) => {
+    child.once("close", (exitCode, signalName) => {
+      exited = true;
       clearTimeout(timer);
       clearTimeout(killer);
-      resolvePromise({ chunks, exitCode, signal, timedOut });
+      clearTimeout(signalTimer);
+      resolvePromise({ chunks, exitCode, signal: signalName, timedOut, signalSentAt });
     });
   });
 }

@@ -47,6 +47,8 @@ export type Scripted =
   | { kind: "rate-limit"; reset?: number; retryAfter?: string; body?: "json" | "html" | "empty" }
   /** Destroys the socket without answering (TCP reset). */
   | { kind: "reset" }
+  /** Handles the request normally (an update is applied, a rotation done), then resets instead of answering. */
+  | { kind: "apply-then-reset" }
   /** Reads the request and never answers (until close()). */
   | { kind: "hang" }
   /** Handles the request normally, sends status and headers, and the body only after delayMs. */
@@ -238,6 +240,10 @@ export class Simulator {
   #scripted(scripted: Scripted, recorded: RecordedRequest, request: IncomingMessage, response: ServerResponse): void {
     switch (scripted.kind) {
       case "reset":
+        request.socket.resetAndDestroy();
+        return;
+      case "apply-then-reset":
+        this.#counted(() => this.#handle(recorded));
         request.socket.resetAndDestroy();
         return;
       case "hang":

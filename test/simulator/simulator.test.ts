@@ -594,6 +594,22 @@ describe("scripted answers", () => {
     expect((await patch(sim, OPENAI, { name: "x" })).status).toBe(200);
   });
 
+  it("apply-then-reset: the update is applied (an AWS rotation done), then the connection is reset", async () => {
+    const before = credentialsOf(sim.connection(AWS)).external_id;
+    sim.script({ kind: "apply-then-reset" });
+    await expect(
+      patch(sim, AWS, {
+        name: "applied",
+        integration: { type: "AWS", credentials: { type: "AWSAssumeRole", generate_new_external_id: true } },
+      }),
+    ).rejects.toThrow();
+    expect(sim.requests).toHaveLength(1);
+    expect(storedAttributes(sim, AWS).name).toBe("applied");
+    const rotated = credentialsOf(sim.connection(AWS)).external_id;
+    expect(rotated).toMatch(/^[0-9a-f]{32}$/);
+    expect(rotated).not.toBe(before);
+  });
+
   it("hang: no answer, the client's timeout aborts", async () => {
     sim.script({ kind: "hang" });
     const started = Date.now();

@@ -182,3 +182,17 @@ describe("patch and patch-file", () => {
     );
   });
 });
+
+describe("patch", () => {
+  it("keeps a no-break space or U+2028 that ends the last value (only YAML's white space is trimmed)", () => {
+    for (const end of ["\u00a0", "\u2028"]) {
+      expect(read({ ...BASE, patch: `\n  name: x${end} \n\n` }).patch.text).toBe(`name: x${end}`);
+    }
+  });
+
+  it("refuses a patch given to patch-file, without quoting it", () => {
+    expect(refusal({ ...BASE, patch: "", "patch-file": "name: x\napi_token: sk-1" })).toBe(
+      "patch-file: must be a path, on one line; to give the patch itself, use the patch input",
+    );
+  });
+});

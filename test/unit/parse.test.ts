@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { parsePatch } from "../../src/patch/parse.ts";
+import { findSecrets } from "../../src/secrets.ts";
 
 const SECRET = "sk-live-9f8e7d6c";
+
+/** The secrets found in a parsed value, each once. */
+const secretsOf = (value: unknown) => [...new Set(findSecrets(value))];
 
 describe("parsePatch keeps what the user wrote", () => {
   it("keeps a number's literal text: account ids keep their leading zero", () => {
@@ -63,9 +67,50 @@ describe("parsePatch reports YAML problems by code, line and column, never by qu
       const name = String.fromCharCode(97 + level);
       levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
     }
+    levels.push(`integration: {credentials: {api_token: &t ${SECRET}}}`, "other: {api_key: *t}");
+    const started = performance.now();
     const parsed = parsePatch(`${levels.join("\n")}\n`);
     expect(parsed.problems.map((problem) => problem.code)).toEqual(["ALIAS_COUNT"]);
-    expect(parsed.value).toBeUndefined();
+    // The value (for masking only) expands each alias one level: bounded, and the secrets are in it.
+    expect(JSON.stringify(parsed.value).length).toBeLessThan(100_000);
+    expect(secretsOf(parsed.value)).toEqual([SECRET]);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("keeps the pairs the parser dropped after a syntax error, for masking", () => {
+    const text = `credentials:\n  api_token: "a" ]\n  api_tokn: "${SECRET}"\n  password: 'it''s'\n  private_key: |\n    l1\n    l2\n`;
+    const parsed = parsePatch(text);
+    expect(parsed.problems[0]?.code).toBe("UNEXPECTED_TOKEN");
+    expect(findSecrets(parsed.value)).toEqual(expect.arrayContaining([SECRET, "it's", "l1\nl2\n"]));
+  });
+
+  it("keeps the text of a tagged value, for masking (a `!!binary` value is not decoded)", () => {
+    const parsed = parsePatch(`integration: {credentials: {api_token: !!binary ${SECRET}}}\n`);
+    expect(parsed.problems.map((problem) => problem.code)).toEqual(["TAG"]);
+    expect(secretsOf(parsed.value)).toEqual([SECRET]);
+  });
+
+  it("keeps the secrets of every document and of a repeated key, for masking", () => {
+    expect(secretsOf(parsePatch(`name: a\n---\napi_token: ${SECRET}\n`).value)).toEqual([SECRET]);
+    expect(secretsOf(parsePatch(`api_token: ${SECRET}\napi_token: other\n`).value)).toEqual([SECRET, "other"]);
+  });
+
+  it("refuses a list or mapping as a key, and never writes a warning to stderr about it", async () => {
+    const warnings: unknown[] = [];
+    const listener = (warning: unknown) => warnings.push(warning);
+    process.on("warning", listener);
+    try {
+      for (const text of [`{[${SECRET}]: 1}`, `? [${SECRET}]\n: 1\n`, `? {a: ${SECRET}}\n: 1\n`]) {
+        const { problems } = parsePatch(text);
+        expect(problems.map((problem) => problem.code)).toEqual(["COLLECTION_KEY"]);
+        expect(problems[0]?.message).toBe("uses a list or mapping as a key; keys are field names");
+      }
+      // process.emitWarning reports on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", listener);
+    }
+    expect(warnings).toEqual([]);
   });
 
   it("still gives the document's values when the YAML has a problem, so that secrets can be masked", () => {

@@ -1,16 +1,18 @@
 import { describe, expect, it } from "vitest";
 import {
+  attemptLimitMs,
   type Clock,
   DEFAULT_RETRY,
   decide,
   type Outcome,
   rateLimitReset,
+  realClock,
   retryAfter,
   withRetries,
 } from "../../src/datadog/retry.ts";
 
 const answer = (status: number, headers: Record<string, string> = {}): Outcome => ({ kind: "answer", status, headers });
-const network: Outcome = { kind: "network", reason: "connection reset", retryable: true };
+const network: Outcome = { kind: "network", reason: "connection reset", retryable: true, mayHaveApplied: true };
 const settings = { ...DEFAULT_RETRY, maxRetries: 3 };
 const NOW = 1_000_000;
 const half = () => 0.5;
@@ -66,9 +68,8 @@ describe("decide", () => {
   });
 
   it("never retries a network error marked final", () => {
-    expect(decide({ kind: "network", reason: "TLS", retryable: false }, 1, settings, NOW, NOW + 60_000, half)).toEqual({
-      action: "done",
-    });
+    const tls: Outcome = { kind: "network", reason: "TLS", retryable: false, mayHaveApplied: false };
+    expect(decide(tls, 1, settings, NOW, NOW + 60_000, half)).toEqual({ action: "done" });
   });
 
   it("reads only plain numbers from X-RateLimit-Reset", () => {
@@ -135,5 +136,109 @@ describe("withRetries on an injected clock", () => {
     });
     expect(result).toMatchObject({ attempts: 1, decision: { action: "give-up", why: "deadline", delayMs: 50_000 } });
     expect(clock.slept).toEqual([]);
+  });
+});
+
+describe("timing rules", () => {
+  const randoms = [0, 0.25, 0.5, 0.75, 0.999_999];
+
+  it("a reset of N s costs N s plus at most 100 ms of jitter, whatever the draw", () => {
+    for (const reset of [0, 1, 2, 7, 60]) {
+      for (const random of randoms) {
+        const decision = decide(
+          answer(429, { "x-ratelimit-reset": String(reset) }),
+          1,
+          settings,
+          NOW,
+          NOW + 600_000,
+          () => random,
+        );
+        expect(decision.action).toBe("retry");
+        const delay = decision.action === "retry" ? decision.delayMs : -1;
+        expect(delay).toBeGreaterThanOrEqual(reset * 1000);
+        expect(delay).toBeLessThan(reset * 1000 + 100);
+      }
+    }
+  });
+
+  it("full jitter: the backoff is the draw times min(cap, base * 2^(attempt - 1)), from 0", () => {
+    for (const attempt of [1, 2, 3]) {
+      const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempt - 1));
+      for (const random of randoms) {
+        for (const outcome of [answer(500), answer(502), network, answer(429)]) {
+          expect(decide(outcome, attempt, settings, NOW, NOW + 600_000, () => random)).toMatchObject({
+            action: "retry",
+            delayMs: random * ceiling,
+          });
+        }
+      }
+    }
+  });
+
+  it("the backoff ceiling stops at maxDelayMs (16 s)", () => {
+    const many = { ...settings, maxRetries: 10 };
+    expect(decide(answer(503), 6, many, NOW, NOW + 600_000, () => 0.999_999)).toMatchObject({ delayMs: 15_999.984 });
+    expect(decide(answer(503), 10, many, NOW, NOW + 600_000, () => 0.5)).toMatchObject({ delayMs: 8000 });
+  });
+
+  it("a wait that would end at or past the deadline is not started", () => {
+    const reset = answer(429, { "x-ratelimit-reset": "2" });
+    expect(decide(reset, 1, settings, NOW, NOW + 2000, () => 0)).toEqual({
+      action: "give-up",
+      why: "deadline",
+      delayMs: 2000,
+    });
+    expect(decide(reset, 1, settings, NOW, NOW + 2001, () => 0)).toMatchObject({ action: "retry", delayMs: 2000 });
+    expect(decide(answer(503), 1, settings, NOW, NOW + 400, () => 0.5)).toEqual({
+      action: "give-up",
+      why: "deadline",
+      delayMs: 500,
+    });
+  });
+
+  it("an attempt that ran into the deadline is the last, retries left or not", () => {
+    const late: Outcome = {
+      kind: "network",
+      reason: "timeout-seconds (3 s) passed while waiting for an answer",
+      retryable: true,
+      mayHaveApplied: true,
+      deadline: true,
+    };
+    expect(decide(late, 1, settings, NOW, NOW + 60_000, () => 0)).toEqual({ action: "give-up", why: "deadline" });
+  });
+
+  it.each([
+    [1, 500],
+    [2, 1000],
+    [3, 1500],
+    [10, 5000],
+    [20, 10_000],
+    [30, 10_000],
+    [60, 20_000],
+    [90, 30_000],
+    [3600, 30_000],
+  ])(
+    "one attempt of a %i s deadline may take %i ms: room for a retry, never the whole of a long deadline",
+    (timeout, limit) => {
+      expect(attemptLimitMs(timeout * 1000)).toBe(limit);
+    },
+  );
+});
+
+describe("the real clock", () => {
+  it("stops a wait at once when cancelled", async () => {
+    const cancel = new AbortController();
+    const started = performance.now();
+    const waiting = realClock.sleep(10_000, cancel.signal);
+    setTimeout(() => cancel.abort("SIGTERM"), 20);
+    await expect(waiting).rejects.toBe("SIGTERM");
+    expect(performance.now() - started).toBeLessThan(500);
+    await expect(realClock.sleep(10_000, cancel.signal)).rejects.toBe("SIGTERM");
+  });
+
+  it("sleeps about as long as asked", async () => {
+    const started = performance.now();
+    await realClock.sleep(50);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
   });
 });

@@ -82,6 +82,29 @@ describe("finding secrets before validation", () => {
     expect(findSecrets({ api_token: { "sk-1": "rest" } })).toEqual(["sk-1", "rest"]);
   });
 
+  it("takes every field of a secret list entry but its name, type and deleted (a misspelt `valu` too)", () => {
+    expect(
+      findSecrets({
+        tokens: [{ name: "bearer", type: "SECRET", valu: "t1" }],
+        headers: [
+          { name: "Authorization", vaule: "Bearer h1" },
+          { name: "X-Api-Version", valu: "2024-06-01" },
+        ],
+      }),
+    ).toEqual(["t1", "Bearer h1"]);
+  });
+
+  it("takes text given where credentials or a list of them belong", () => {
+    expect(findSecrets({ integration: { credentials: "sk-1" } })).toEqual(["sk-1"]);
+    expect(
+      findSecrets({ credentials: { headers: "Authorization: Bearer h1", tokens: "t1", url_parameters: "api_key=p1" } }),
+    ).toEqual(["Authorization: Bearer h1", "t1", "api_key=p1"]);
+  });
+
+  it("takes the values of a key repeated in a refused document, kept as a list", () => {
+    expect(findSecrets({ api_token: ["first", "second"] })).toEqual(["first", "second"]);
+  });
+
   it("never takes known non-secret fields, however they are named", () => {
     expect(findSecrets({ auth_email: "ops@example.com", account_id: "123456789012", name: "Token rotation" })).toEqual(
       [],
@@ -94,17 +117,31 @@ describe("maskForms", () => {
     expect(maskForms(" abc ")).toEqual([" abc ", "abc"]);
   });
 
-  it("gives a PEM key whole, trimmed, in CRLF and LF forms, and each line", () => {
+  it("gives a PEM key whole, trimmed, in CRLF and LF forms, each line, JSON-escaped and on one line", () => {
     const pem = "-----BEGIN KEY-----\nAAAA\nBBBB\n-----END KEY-----\n";
-    expect(maskForms(pem)).toEqual([
-      pem,
-      pem.trim(),
-      pem.replace(/\n/g, "\r\n"),
-      "-----BEGIN KEY-----",
-      "AAAA",
-      "BBBB",
-      "-----END KEY-----",
-    ]);
+    expect(maskForms(pem).sort()).toEqual(
+      [
+        pem,
+        pem.trim(),
+        pem.replace(/\n/g, "\r\n"),
+        "-----BEGIN KEY-----\\nAAAA\\nBBBB\\n-----END KEY-----\\n",
+        "-----BEGIN KEY-----\\nAAAA\\nBBBB\\n-----END KEY-----",
+        "-----BEGIN KEY-----\\r\\nAAAA\\r\\nBBBB\\r\\n-----END KEY-----\\r\\n",
+        "-----BEGIN KEY----- AAAA BBBB -----END KEY-----",
+        "-----BEGIN KEY-----",
+        "AAAA",
+        "BBBB",
+        "-----END KEY-----",
+      ].sort(),
+    );
+  });
+
+  it("gives the JSON-escaped form of a secret with quotes, backslashes and controls, as JavaScript writes it", () => {
+    expect(maskForms('a"b\\c\td€')).toEqual(['a"b\\c\td€', 'a\\"b\\\\c\\td€', 'a"b\\c d€']);
+  });
+
+  it("gives the form a message shows after making each run of white space one space", () => {
+    expect(maskForms("pass  word\u00a0x")).toEqual(["pass  word\u00a0x", "pass word x"]);
   });
 });
 
@@ -116,6 +153,29 @@ describe("SecretRegistry", () => {
     expect(registered).toEqual(["abc", "abcdef"]);
     expect(registry.scrub("x abcdef y abc")).toBe(`x ${REDACTED} y ${REDACTED}`);
   });
+
+  it("scrubs the JSON-escaped and one-line forms too", () => {
+    const registry = new SecretRegistry(() => undefined);
+    registry.register(['s"e  c\\r', "-----BEGIN KEY-----\nQUFBQUFB\n-----END KEY-----\n"]);
+    expect(registry.scrub('{"v":"s\\"e  c\\\\r"} said s"e c\\r')).toBe(`{"v":"${REDACTED}"} said ${REDACTED}`);
+    expect(registry.scrub("got -----BEGIN KEY----- QUFBQUFB -----END KEY----- there")).toBe(`got ${REDACTED} there`);
+  });
+
+  it("scrubs, in a message, the start of a secret that a shortened message cut", () => {
+    const registry = new SecretRegistry(() => undefined);
+    registry.register(["sk-live-0123456789abcdef"]);
+    expect(registry.scrubMessage("Datadog said: invalid token sk-live-0123. Fix the patch.")).toBe(
+      `Datadog said: invalid token ${REDACTED}. Fix the patch.`,
+    );
+    expect(registry.scrubMessage("cut: sk-live-0123... and whole: sk-live-0123456789abcdef")).toBe(
+      `cut: ${REDACTED}... and whole: ${REDACTED}`,
+    );
+    // Five characters say nothing; text that begins like a secret and goes on stays (a field's path);
+    // and outside messages, text that only begins like a secret stays.
+    expect(registry.scrubMessage("was sk-li... end")).toBe("was sk-li... end");
+    expect(registry.scrubMessage("credentials.sk-live-0: unknown field")).toBe("credentials.sk-live-0: unknown field");
+    expect(registry.scrub("sk-live-0123")).toBe("sk-live-0123");
+  });
 });
 
 describe("redact", () => {
@@ -123,5 +183,11 @@ describe("redact", () => {
     expect(
       redact({ integration: { credentials: { type: "OktaAPIToken", api_token: "t", domain: "acme.okta.com" } } }),
     ).toEqual({ integration: { credentials: { type: "OktaAPIToken", api_token: REDACTED, domain: "acme.okta.com" } } });
+  });
+});
+
+describe("values that are not text", () => {
+  it("never takes the indices of a `!!binary` value (a Uint8Array) for secrets", () => {
+    expect(findSecrets({ api_token: new Uint8Array([1, 2, 3]) })).toEqual([]);
   });
 });

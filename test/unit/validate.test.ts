@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatPath } from "../../src/patch/errors.ts";
+import { formatPath, looksLikeFieldName } from "../../src/patch/errors.ts";
 import { parsePatch } from "../../src/patch/parse.ts";
 import { validatePatch } from "../../src/patch/validate.ts";
 import { integrationPatch, KINDS } from "../fixtures.ts";
@@ -193,6 +193,28 @@ describe("refusals name the path and say what to do", () => {
   it.each(cases)("%s", (_name, text, expected) => {
     expect(refusals(text)).toEqual(expected);
   });
+
+  it.each([
+    "sk-ant-api03-Zm9vYmFyYmF6cXV4",
+    "glpat-EXAMPLE1234567890ab",
+    "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5",
+    "0123456789abcdef0123456789abcdef",
+    "ZmVvYmFyYmF6cXV4",
+    "correcthorsebatterystaple",
+    "AKIAIOSFODNN7EXAMPLE",
+  ])("does not print %s, a key that looks like a pasted secret", (key) => {
+    expect(looksLikeFieldName(key)).toBe(false);
+    expect(refusals(`integration: {type: OpenAI, credentials: {type: OpenAIAPIKey, ${key}: x}}`)).toEqual([
+      "integration.credentials: has a field whose name is not a field name (not shown); remove it",
+    ]);
+  });
+
+  it.each(["api_tokn", "apiToken", "API_TOKEN", "X-Api-Version", "generate_new_external_id", "oauth2_token", "note"])(
+    "prints %s, a key that looks like a field name",
+    (key) => {
+      expect(looksLikeFieldName(key)).toBe(true);
+    },
+  );
 
   it("does not print a key that does not look like a field name (it may be a pasted secret)", () => {
     expect(refusals("integration: {type: OpenAI, credentials: {type: OpenAIAPIKey, 'sk-live abc/def': 1}}")).toEqual([

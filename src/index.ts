@@ -1,3 +1,4 @@
 import { run } from "./main.ts";
 
-await run();
+// Not a top-level await: the bundle is CommonJS (it starts faster than a module; see scripts/build.ts).
+void run();

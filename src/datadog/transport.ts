@@ -113,8 +113,7 @@ export async function openTransport(env: NodeJS.ProcessEnv, url: string, connect
     return { fetch: (to, init) => globalThis.fetch(to, init), route: { kind: "direct" }, close: async () => undefined };
   }
   const uri = proxyUrl(proxy.variable, proxy.value).href;
-  // The default export: the bundle's chunk of CommonJS undici has no named exports.
-  const { default: undici } = await import("undici");
+  const undici = await import("./proxy-undici.ts");
   const agent = new undici.ProxyAgent({ uri, proxyTunnel: true, connectTimeout: connectTimeoutMs });
   const fetch = undici.fetch as unknown as (
     url: string,

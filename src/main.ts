@@ -12,7 +12,7 @@ import { formatPath, type PathMessage, valueAt } from "./patch/errors.ts";
 import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
 import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
 import { validatePatch } from "./patch/validate.ts";
-import { readConnection, type SummaryFacts, setOutputs, writeSummary } from "./report.ts";
+import { readConnection, type SummaryFacts, setOutputs, writeFailureSummary, writeSummary } from "./report.ts";
 import { workflowRunUrl } from "./run-link.ts";
 import { findSecrets, redact, SecretRegistry } from "./secrets.ts";
 import { oneLine } from "./text.ts";
@@ -106,7 +106,7 @@ export async function run(): Promise<void> {
       connection,
     });
   } catch (error) {
-    fail(error, secrets);
+    await fail(error, secrets);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -179,12 +179,29 @@ function warnDifference(source: PatchSource, parsed: ParsedPatch, path: (string 
 }
 
 async function summarize(secrets: SecretRegistry, facts: Omit<SummaryFacts, "runUrl">): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await writeSummary({ ...facts, runUrl: workflowRunUrl() }, (text) => secrets.scrub(text));
+  await writeSummarySafely(() => writeSummary({ ...facts, runUrl: workflowRunUrl() }, (text) => secrets.scrub(text)));
 }
 
-/** Reports a failure: each problem as an error annotation (at its file and line), exit code 1. */
-function fail(error: unknown, secrets: SecretRegistry): void {
+/**
+ * The summary is a report, not the work: failing to write it must not turn a done update into a
+ * failed step (a scheduled rotation would then be run again).
+ */
+async function writeSummarySafely(write: () => Promise<void>): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  try {
+    await write();
+  } catch {
+    core.warning("Could not write the job summary (GITHUB_STEP_SUMMARY); the log has the same facts.", {
+      title: "No job summary",
+    });
+  }
+}
+
+/**
+ * Reports a failure: each problem as an error annotation (at its file and line) and in the job
+ * summary, where a person reading a scheduled run's page looks first; exit code 1.
+ */
+async function fail(error: unknown, secrets: SecretRegistry): Promise<void> {
   const problems: readonly Problem[] =
     error instanceof Failure
       ? error.problems
@@ -195,9 +212,10 @@ function fail(error: unknown, secrets: SecretRegistry): void {
             message: `Unexpected ${error instanceof Error ? error.name : typeof error}; nothing in the patch was shown. Run again with debug logging, and report it if it persists.`,
           },
         ];
-  for (const problem of problems) {
-    // Datadog's detail may quote what it was sent: the runner masks it, and so do we, in case it does not.
-    core.error(secrets.scrubMessage(problem.message), {
+  // Datadog's detail may quote what it was sent: the runner masks it, and so do we, in case it does not.
+  const messages = problems.map((problem) => secrets.scrubMessage(problem.message));
+  for (const [index, problem] of problems.entries()) {
+    core.error(messages[index] ?? "", {
       title: problem.title,
       ...(problem.file ? { file: problem.file } : {}),
       ...(problem.line ? { startLine: problem.line } : {}),
@@ -206,4 +224,5 @@ function fail(error: unknown, secrets: SecretRegistry): void {
   }
   // What core.setFailed does, with the annotation properties it cannot take.
   process.exitCode = core.ExitCode.Failure;
+  await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl()));
 }

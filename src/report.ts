@@ -123,6 +123,14 @@ export async function writeSummary(facts: SummaryFacts, scrub: (text: string) =>
   await summary.write();
 }
 
+/** The job summary of a failed run: what went wrong, in the words of the error annotations (already scrubbed). */
+export async function writeFailureSummary(messages: readonly string[], runUrl: string | undefined): Promise<void> {
+  const summary = core.summary.emptyBuffer().addHeading("Datadog connection: not updated", 2);
+  summary.addList(messages.map(escapeHtml));
+  if (runUrl) summary.addLink("Workflow run", runUrl);
+  await summary.write();
+}
+
 /** Summary cells are HTML: a connection name such as `<img src=x>` must stay text. */
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);

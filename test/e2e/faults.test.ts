@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { KINDS } from "../fixtures.ts";
 import { loopbackOnly } from "../harness/loopback-only.ts";
 import { closedPort, TestProxy } from "../harness/proxy.ts";
-import { type ActionRun, type RunOptions, runAction } from "../harness/runner.ts";
+import { type ActionRun, type RunOptions, runAction, summaryText } from "../harness/runner.ts";
 import { type Scripted, SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
 
 const kindId = (type: string) => KINDS.find((kind) => kind.kind.type === type)?.id ?? "";
@@ -401,6 +401,10 @@ describe.concurrent("reading the answer", () => {
     expect(run.exitCode).toBe(1);
     expect(sim.requests).toHaveLength(1);
     expect(errors).toEqual(["Datadog refused the patch (400 Bad Request). Fix the patch and run again."]);
+    // A scheduled run's page shows the summary first: it says what went wrong too.
+    expect(summaryText(run.summary)).toBe(
+      "Datadog connection: not updated\n\n- Datadog refused the patch (400 Bad Request). Fix the patch and run again.\n\nWorkflow run (https://github.com/acme/platform/actions/runs/42)",
+    );
   });
 
   it("an answer that differs from the patch is a warning", async ({ expect }) => {

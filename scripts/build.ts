@@ -3,8 +3,8 @@
  * dist/proxy.mjs, npm undici for the proxy route, loaded only when a proxy applies; and
  * dist/licenses.txt.
  *
- * CommonJS because Node starts a CommonJS entry without its ES module loader: about 6 ms of a
- * ~130 ms run (README, "Performance"). The proxy bundle is a module so that its exports have names.
+ * CommonJS because Node starts a CommonJS entry without its ES module loader: about 5 ms of a
+ * ~150 ms run (README, "Performance"). The proxy bundle is a module so that its exports have names.
  *
  *   node scripts/build.ts            → dist/
  *   node scripts/build.ts build/x    → build/x/ (the freshness test compares it with dist/)

@@ -4,8 +4,8 @@
  * a warning. Secret fields are never compared: Datadog answers them as "".
  */
 
-import { valueAt } from "./patch/errors.ts";
-import { type Fields, findIntegration, isCredentialName } from "./patch/integrations.ts";
+import { type Fields, findIntegration, isSecretEntry } from "./patch/integrations.ts";
+import { valueAt } from "./paths.ts";
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -41,7 +41,7 @@ function compareFields(path: (string | number)[], sent: Json, echoed: Json, fiel
       case "object":
         return compareFields(at, value as Json, (echoed[name] ?? {}) as Json, field.fields);
       case "list":
-        return compareEntries(at, value as Json[], echoed[name]);
+        return compareEntries(at, name, value as Json[], echoed[name]);
       default:
         return [];
     }
@@ -49,14 +49,15 @@ function compareFields(path: (string | number)[], sent: Json, echoed: Json, fiel
 }
 
 /** Each entry sent should be echoed (by name), with its value unless that is secret; deleted ones gone. */
-function compareEntries(path: (string | number)[], sent: Json[], echoed: unknown): (string | number)[][] {
+function compareEntries(path: (string | number)[], list: string, sent: Json[], echoed: unknown): (string | number)[][] {
   const answered = Array.isArray(echoed) ? (echoed as Json[]) : [];
   return sent.flatMap((entry, index) => {
     const match = answered.find((candidate) => candidate?.name === entry.name);
     if (entry.deleted === true) return match ? [[...path, index]] : [];
     if (!match) return [[...path, index]];
-    const secret = entry.type === "SECRET" || isCredentialName(String(entry.name));
-    return !secret && entry.value !== undefined && entry.value !== match.value ? [[...path, index, "value"]] : [];
+    return !isSecretEntry(list, entry.name) && entry.value !== undefined && entry.value !== match.value
+      ? [[...path, index, "value"]]
+      : [];
   });
 }
 

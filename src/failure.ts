@@ -28,3 +28,16 @@ export class Failure extends Error {
 export function inputFailure(input: string, message: string): Failure {
   return new Failure({ message: `${input}: ${message}`, title: "Invalid input" });
 }
+
+/**
+ * What debug logging shows of an error the action did not expect: its kind, its code and where it was
+ * thrown. Not its message, which may quote input (a header value, a line of YAML).
+ */
+export function describeUnexpected(error: unknown): string {
+  const { name, code, message, stack } = (error ?? {}) as Record<string, unknown>;
+  const kind = typeof name === "string" ? name : typeof error;
+  // The frames follow the message, which may span lines: without the message, no frames.
+  const head = `${String(name)}: ${String(message)}\n`;
+  const frames = typeof stack === "string" && stack.startsWith(head) ? stack.slice(head.length).split("\n") : [];
+  return [`Unexpected ${kind}${typeof code === "string" ? ` (${code})` : ""}, thrown:`, ...frames].join("\n");
+}

@@ -5,7 +5,8 @@
  */
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
-import { DEFAULT_SITE, findSite, SITES, type Site } from "./datadog/sites.ts";
+import type { Where } from "./datadog/explain.ts";
+import { DEFAULT_SITE, findSite, SITES } from "./datadog/sites.ts";
 import { inputFailure } from "./failure.ts";
 
 export interface PatchSource {
@@ -19,10 +20,10 @@ export interface PatchSource {
 export interface Inputs {
   readonly connectionId: string;
   readonly patch: PatchSource;
-  /** The site, or undefined when `api-url` replaces it and no site was named. */
-  readonly site: Site | undefined;
   /** Base URL of the API, without a trailing slash: `https://api.datadoghq.eu`. */
   readonly baseUrl: string;
+  /** How messages name the place the request goes to, and the input that chose it. */
+  readonly where: Where;
   readonly apiKey: string;
   readonly appKey: string;
   readonly dryRun: boolean;
@@ -47,24 +48,27 @@ export function readKeys(getInput: GetInput, env: NodeJS.ProcessEnv): { apiKey: 
   };
 }
 
-/**
- * Every input. `patch` may be given when it was read first (so that its secrets could be masked
- * before any other input is refused); it is read here otherwise.
- */
-export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv, patch?: PatchSource): Inputs {
-  const { apiKey, appKey } = readKeys(getInput, env);
+/** The keys and the patch, when they were read first to mask their secrets before anything else. */
+export interface ReadFirst {
+  readonly keys: { readonly apiKey: string; readonly appKey: string };
+  readonly patch: PatchSource;
+}
+
+/** Every input; what `first` holds is not read again. */
+export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv, first?: ReadFirst): Inputs {
+  const { apiKey, appKey } = first?.keys ?? readKeys(getInput, env);
   const dryRun = readBoolean(getInput, "dry-run", false);
   // A dry run sends nothing, so a pull request from a fork (which gets no secrets) can still check.
   if (!dryRun) {
     checkKey("api-key", "DD_API_KEY", apiKey);
     checkKey("app-key", "DD_APP_KEY", appKey);
   }
-  const { site, baseUrl } = readEndpoint(getInput, env);
+  const { baseUrl, where } = readEndpoint(getInput, env);
   return {
     connectionId: readConnectionId(getInput("connection-id")),
-    patch: patch ?? readPatch(getInput, env),
-    site,
+    patch: first?.patch ?? readPatch(getInput, env),
     baseUrl,
+    where,
     apiKey,
     appKey,
     dryRun,
@@ -98,18 +102,21 @@ function checkKey(input: string, variable: string, key: string): void {
   }
 }
 
-function readEndpoint(getInput: GetInput, env: NodeJS.ProcessEnv): { site: Site | undefined; baseUrl: string } {
+function readEndpoint(getInput: GetInput, env: NodeJS.ProcessEnv): { baseUrl: string; where: Where } {
   const siteText = getInput("site").trim();
   const siteInput = siteText ? "site" : "DD_SITE";
   const named = siteText || (env.DD_SITE ?? "").trim();
-  const site = named ? findSite(named) : undefined;
-  if (named && !site) {
+  const site = named ? findSite(named) : DEFAULT_SITE;
+  if (!site) {
     throw inputFailure(siteInput, `is not a Datadog site; use one of ${SITES.map((entry) => entry.name).join(", ")}`);
   }
   const apiUrl = getInput("api-url").trim();
-  if (apiUrl) return { site, baseUrl: readApiUrl(apiUrl) };
-  const chosen = site ?? findSite(DEFAULT_SITE);
-  return { site: chosen, baseUrl: `https://${chosen?.api ?? `api.${DEFAULT_SITE}`}` };
+  if (apiUrl) {
+    const baseUrl = readApiUrl(apiUrl);
+    return { baseUrl, where: { label: `${new URL(baseUrl).host} (api-url)`, input: "api-url" } };
+  }
+  // Without site or DD_SITE, the advice names `site`: that is the input to set.
+  return { baseUrl: `https://${site.api}`, where: { label: site.name, input: named ? siteInput : "site" } };
 }
 
 function readApiUrl(text: string): string {
@@ -150,16 +157,24 @@ export function readPatch(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSour
     if (Buffer.byteLength(inline) > MAX_PATCH_BYTES) throw inputFailure("patch", "is larger than 1 MiB");
     return { input: "patch", text: inline };
   }
-  // Messages quote the path: it must be one, not a patch given to the wrong input.
   if (/\p{Cc}/u.test(file) || file.length > 1024) {
     throw inputFailure("patch-file", "must be a path, on one line; to give the patch itself, use the patch input");
   }
   return readPatchFile(file, env.GITHUB_WORKSPACE || process.cwd());
 }
 
+/**
+ * How messages name the file: its path when it looks like one, else "the file given" (a patch, with
+ * its secrets, may have been given to the wrong input).
+ */
+function shown(path: string): string {
+  return /^[\w.@+~/-]{1,255}$/.test(path) ? path : "the file given";
+}
+
 function readPatchFile(file: string, workspace: string): PatchSource {
   const root = resolve(workspace);
   const path = resolve(root, file);
+  const name = shown(relative(root, path).split(sep).join("/"));
   const inside = (candidate: string, base: string) => candidate === base || candidate.startsWith(base + sep);
   if (!inside(path, root)) {
     throw inputFailure("patch-file", "must be a path inside the workspace (relative to GITHUB_WORKSPACE)");
@@ -170,7 +185,7 @@ function readPatchFile(file: string, workspace: string): PatchSource {
   } catch {
     throw inputFailure(
       "patch-file",
-      `${relative(root, path)} was not found in the workspace; check the path and that the repository is checked out`,
+      `${name} was not found in the workspace; check the path and that the repository is checked out`,
     );
   }
   // A link inside the workspace must not lead outside it (to /etc, to the runner's credentials).
@@ -178,8 +193,8 @@ function readPatchFile(file: string, workspace: string): PatchSource {
     throw inputFailure("patch-file", "leads outside the workspace through a link; give a file inside the repository");
   }
   const stats = statSync(real);
-  if (!stats.isFile()) throw inputFailure("patch-file", `${relative(root, path)} is not a file`);
-  if (stats.size > MAX_PATCH_BYTES) throw inputFailure("patch-file", `${relative(root, path)} is larger than 1 MiB`);
+  if (!stats.isFile()) throw inputFailure("patch-file", `${name} is not a file`);
+  if (stats.size > MAX_PATCH_BYTES) throw inputFailure("patch-file", `${name} is larger than 1 MiB`);
   const text = readFileSync(real, "utf8").replace(/^\uFEFF/, "");
   return { input: "patch-file", file: relative(root, path).split(sep).join("/"), text };
 }

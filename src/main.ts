@@ -5,17 +5,17 @@
 import * as core from "@actions/core";
 import { differences } from "./compare.ts";
 import { DatadogClient } from "./datadog/client.ts";
-import type { Where } from "./datadog/explain.ts";
-import { Failure, type Problem } from "./failure.ts";
-import { type Inputs, type PatchSource, readInputs, readKeys, readPatch } from "./inputs.ts";
-import { formatPath, type PathMessage, valueAt } from "./patch/errors.ts";
+import { describeUnexpected, Failure, type Problem } from "./failure.ts";
+import { type PatchSource, readInputs, readKeys, readPatch } from "./inputs.ts";
+import type { PathMessage } from "./patch/errors.ts";
 import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
 import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
 import { validatePatch } from "./patch/validate.ts";
+import { formatPath, valueAt } from "./paths.ts";
 import { readConnection, type SummaryFacts, setOutputs, writeFailureSummary, writeSummary } from "./report.ts";
 import { workflowRunUrl } from "./run-link.ts";
 import { findSecrets, redact, SecretRegistry } from "./secrets.ts";
-import { oneLine } from "./text.ts";
+import { collapseSpace } from "./text.ts";
 import { ACTION_NAME, ACTION_VERSION } from "./version.ts";
 
 export async function run(): Promise<void> {
@@ -32,7 +32,7 @@ export async function run(): Promise<void> {
     const source = readPatch(core.getInput, process.env);
     const parsed = parsePatch(source.text);
     secrets.register(findSecrets(parsed.value));
-    const inputs = readInputs(core.getInput, process.env, source);
+    const inputs = readInputs(core.getInput, process.env, { keys, patch: source });
 
     const [syntax] = parsed.problems;
     if (syntax) {
@@ -46,7 +46,7 @@ export async function run(): Promise<void> {
       );
 
     const { request, changes } = validation;
-    const where = describeWhere(inputs);
+    const { where } = inputs;
     const integration = request.data.attributes.integration?.type;
     core.info(
       `${inputs.dryRun ? "Would update" : "Updating"} connection ${inputs.connectionId} on ${where.label}: ` +
@@ -85,7 +85,7 @@ export async function run(): Promise<void> {
     const connection = readConnection(response.data);
     core.info(
       `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
-        `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${oneLine(connection.integrationType)}) is updated.`,
+        `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${collapseSpace(connection.integrationType)}) is updated.`,
     );
     if (answer.earlierMayHaveApplied && valueAt(request, EXTERNAL_ID_FLAG) === true) {
       core.info(
@@ -114,14 +114,6 @@ export async function run(): Promise<void> {
 }
 
 const EXTERNAL_ID_FLAG = ["data", "attributes", "integration", "credentials", "generate_new_external_id"];
-
-function describeWhere(inputs: Inputs): Where {
-  if (inputs.site && !inputs.baseUrl.includes(inputs.site.api)) {
-    return { label: `${new URL(inputs.baseUrl).host} (api-url)`, input: "api-url" };
-  }
-  if (!inputs.site) return { label: `${new URL(inputs.baseUrl).host} (api-url)`, input: "api-url" };
-  return { label: inputs.site.name, input: "site" };
-}
 
 function readResponse(text: string, status: number): UpdateResponse {
   let json: unknown;
@@ -202,6 +194,7 @@ async function writeSummarySafely(write: () => Promise<void>): Promise<void> {
  * summary, where a person reading a scheduled run's page looks first; exit code 1.
  */
 async function fail(error: unknown, secrets: SecretRegistry): Promise<void> {
+  if (!(error instanceof Failure)) core.debug(describeUnexpected(error));
   const problems: readonly Problem[] =
     error instanceof Failure
       ? error.problems

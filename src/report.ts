@@ -49,12 +49,12 @@ export function setOutputs(connection: Connection, scrub: (text: string) => stri
   core.setOutput("connection", JSON.stringify(mapStrings(connection.data, scrub)));
 }
 
-/** A copy of a JSON value with every string (keys included) passed through `map`. */
+/** A copy of a JSON value with every string value passed through `map`; keys are the API's field names. */
 function mapStrings(value: unknown, map: (text: string) => string): unknown {
   if (typeof value === "string") return map(value);
   if (Array.isArray(value)) return value.map((item) => mapStrings(item, map));
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [map(key), mapStrings(item, map)]));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, map)]));
 }
 
 export interface SummaryFacts {
@@ -96,13 +96,8 @@ export async function writeSummary(facts: SummaryFacts, scrub: (text: string) =>
   if (connection?.externalId) rows.push(["AWS external ID", `<code>${text(connection.externalId)}</code>`]);
   if (connection?.principalId)
     rows.push(["Datadog principal (AWS account)", `<code>${text(connection.principalId)}</code>`]);
-  summary.addTable([
-    [
-      { data: "", header: true },
-      { data: "", header: true },
-    ],
-    ...rows,
-  ]);
+  // No header row: core.summary leaves an empty header cell unclosed (`<th><th>`), a blank band.
+  summary.addTable(rows);
 
   summary.addHeading(facts.dryRun ? "Fields the patch would set" : "Fields set", 3);
   summary.addTable([

@@ -17,27 +17,31 @@ import {
   type Fields,
   INTEGRATIONS,
   isCredentialName,
+  isSecretEntry,
   SECRET_FIELD_NAMES,
   SECRET_LISTS,
 } from "./patch/integrations.ts";
-import { closest } from "./text.ts";
+import { closest, collapseSpace } from "./text.ts";
 
 /** What stands in for a secret in a dry run's request and in the summary. */
 export const REDACTED = "••••";
 
-/** Calls `replace` for every secret value in `document`; its return value replaces the secret. */
-function mapSecrets(document: unknown, replace: (secret: unknown) => unknown): unknown {
-  if (Array.isArray(document)) return document.map((item) => mapSecrets(item, replace));
+/**
+ * Calls `replace` for every secret value in `document`; its return value replaces the secret.
+ * `guess`: also take what only looks like a secret (a misspelt or unknown field named like one); for
+ * the user's patch, never for Datadog's answer, whose future fields (`auth_type: oauth`) must stay.
+ */
+function mapSecrets(document: unknown, replace: (secret: unknown) => unknown, guess: boolean): unknown {
+  if (Array.isArray(document)) return document.map((item) => mapSecrets(item, replace, guess));
   if (!isPlainObject(document)) return document;
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(document)) {
-    if (isSecretField(key, value)) {
+    if (SECRET_FIELD_NAMES.has(key) || (guess && looksSecret(key, value))) {
       copy[key] = replace(value);
     } else if (SECRET_LISTS.has(key) && Array.isArray(value)) {
-      const secrecy = SECRET_LISTS.get(key);
-      copy[key] = value.map((entry) => mapSecrets(secretEntry(entry, secrecy === true, replace), replace));
+      copy[key] = value.map((entry) => mapSecrets(secretEntry(key, entry, replace, guess), replace, guess));
     } else {
-      copy[key] = mapSecrets(value, replace);
+      copy[key] = mapSecrets(value, replace, guess);
     }
   }
   return copy;
@@ -50,19 +54,19 @@ const ENTRY_LABELS: ReadonlySet<string> = new Set(["name", "type", "deleted"]);
  * A list entry (`{name, value}`) with its value replaced when it is secret. Of a secret entry, every
  * field but its name, type and `deleted` is taken as the value: a misspelt `valu` holds the secret too.
  */
-function secretEntry(entry: unknown, always: boolean, replace: (secret: unknown) => unknown): unknown {
+function secretEntry(list: string, entry: unknown, replace: (secret: unknown) => unknown, guess: boolean): unknown {
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return entry;
-  const name = (entry as { name?: unknown }).name;
-  // A name that is not text cannot be judged: treat its value as secret.
-  const secret = always || typeof name !== "string" || isCredentialName(name);
-  if (!secret) return entry;
+  if (!isSecretEntry(list, (entry as { name?: unknown }).name)) return entry;
   return Object.fromEntries(
-    Object.entries(entry).map(([key, value]) => [key, ENTRY_LABELS.has(key) ? value : replace(value)]),
+    Object.entries(entry).map(([key, value]) => [
+      key,
+      key === "value" || (guess && !ENTRY_LABELS.has(key)) ? replace(value) : value,
+    ]),
   );
 }
 
-function isSecretField(key: string, value: unknown): boolean {
-  if (SECRET_FIELD_NAMES.has(key)) return true;
+/** A field the table does not call secret, but whose name and text say it probably holds one. */
+function looksSecret(key: string, value: unknown): boolean {
   if (typeof value !== "string") return false;
   // Text where the credentials or a list of them belongs (`headers: "Authorization: Bearer ..."`).
   if (CREDENTIAL_HOLDERS.has(key)) return true;
@@ -94,10 +98,14 @@ function collectNames(fields: Fields): string[] {
 /** Every secret text in a document (strings nested in a secret value included). */
 export function findSecrets(document: unknown): string[] {
   const found: string[] = [];
-  mapSecrets(document, (secret) => {
-    collectStrings(secret, found);
-    return secret;
-  });
+  mapSecrets(
+    document,
+    (secret) => {
+      collectStrings(secret, found);
+      return secret;
+    },
+    true,
+  );
   return found;
 }
 
@@ -146,11 +154,12 @@ export function maskForms(secret: string): string[] {
   return [...forms];
 }
 
-/** Each run of white space and control characters as one space, trimmed. */
-export function collapseSpace(text: string): string {
-  return text.replace(/[\p{Cc}\s]+/gu, " ").trim();
-}
-
+/**
+ * Secrets this long or longer are scrubbed wherever they stand in a text; shorter ones only where
+ * they are the whole text. A short value marked secret by its name (`auth_version: "1"`) would
+ * otherwise turn every "1" of the connection's id into ••••; the runner's masks still hide it in the log.
+ */
+const MIN_EMBEDDED = 8;
 /** A piece of a secret's start this long, cut off by a shortened message, is taken for the secret. */
 const MIN_CUT_PREFIX = 6;
 /** What may follow where a message was shortened. */
@@ -164,8 +173,8 @@ export class SecretRegistry {
   readonly #forms = new Set<string>();
   readonly #setSecret: (value: string) => void;
   /**
-   * Lengths of the forms (longest first) by their first two UTF-16 code units (one for a one-unit
-   * form), as a number so that scrub() allocates nothing at a position where no form starts.
+   * Lengths of the forms of at least MIN_EMBEDDED units (longest first) by their first two UTF-16 code
+   * units, as a number so that scrub() allocates nothing at a position where no form starts.
    */
   readonly #byPrefix = new Map<number, number[]>();
   #sortedForms: string[] = [];
@@ -180,7 +189,8 @@ export class SecretRegistry {
         if (this.#forms.has(form)) continue;
         this.#forms.add(form);
         this.#setSecret(form);
-        const prefix = prefixKey(form, 0, form.length);
+        if (form.length < MIN_EMBEDDED) continue;
+        const prefix = prefixKey(form, 0);
         const lengths = this.#byPrefix.get(prefix) ?? [];
         if (!lengths.includes(form.length)) lengths.push(form.length);
         lengths.sort((a, b) => b - a);
@@ -191,12 +201,14 @@ export class SecretRegistry {
   }
 
   /**
-   * `text` with every registered form of a secret replaced by REDACTED, leftmost and longest first.
-   * Linear in the text: at each position only the forms that start with its two characters are tried
-   * (a summary of 1,000 headers checked against 1,000 secrets must not take seconds).
+   * `text` with every registered form of a secret replaced by REDACTED, leftmost and longest first
+   * (see MIN_EMBEDDED for short ones). Linear in the text: at each position only the forms that start
+   * with its two characters are tried (a summary of 1,000 headers checked against 1,000 secrets must
+   * not take seconds).
    */
   scrub(text: string): string {
-    if (this.#forms.size === 0) return text;
+    if (this.#forms.has(text)) return REDACTED;
+    if (this.#byPrefix.size === 0) return text;
     let result = "";
     let copied = 0;
     for (let at = 0; at < text.length; ) {
@@ -214,10 +226,8 @@ export class SecretRegistry {
 
   /** The length of the longest form that stands in `text` at `at`, or 0. */
   #matchAt(text: string, at: number): number {
-    for (const prefix of [prefixKey(text, at, 2), prefixKey(text, at, 1)]) {
-      for (const length of this.#byPrefix.get(prefix) ?? NONE) {
-        if (length <= text.length - at && this.#forms.has(text.slice(at, at + length))) return length;
-      }
+    for (const length of this.#byPrefix.get(prefixKey(text, at)) ?? NONE) {
+      if (length <= text.length - at && this.#forms.has(text.slice(at, at + length))) return length;
     }
     return 0;
   }
@@ -231,7 +241,7 @@ export class SecretRegistry {
   scrubMessage(text: string): string {
     let result = this.scrub(text);
     for (const form of this.#sortedForms) {
-      if (form.length <= MIN_CUT_PREFIX) continue;
+      if (form.length < MIN_EMBEDDED) continue;
       const head = form.slice(0, MIN_CUT_PREFIX);
       for (let at = result.indexOf(head); at >= 0; at = result.indexOf(head, at + 1)) {
         let end = at + head.length;
@@ -246,18 +256,17 @@ export class SecretRegistry {
 
 const NONE: readonly number[] = [];
 
-/** The first one or two UTF-16 code units of `text` at `at` as one number (one unit: negative). */
-function prefixKey(text: string, at: number, length: number): number {
-  const first = text.charCodeAt(at);
-  return length >= 2 && at + 1 < text.length ? first * 0x10000 + text.charCodeAt(at + 1) : -1 - first;
+/** The two UTF-16 code units of `text` at `at` as one number. */
+function prefixKey(text: string, at: number): number {
+  return text.charCodeAt(at) * 0x10000 + text.charCodeAt(at + 1);
 }
 
 /** A copy with every secret replaced by `REDACTED`: the request a dry run shows. */
 export function redact<T>(document: T): T {
-  return mapSecrets(document, () => REDACTED) as T;
+  return mapSecrets(document, () => REDACTED, true) as T;
 }
 
-/** A copy with every secret blanked as Datadog does (""): the `connection` output. */
+/** A copy with every secret blanked as Datadog does (""), by the table only: the `connection` output. */
 export function blank<T>(document: T): T {
-  return mapSecrets(document, () => "") as T;
+  return mapSecrets(document, () => "", false) as T;
 }

@@ -39,7 +39,11 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** `text` with every control character made a space: safe in one line of the log. */
-export function oneLine(text: string): string {
-  return text.replace(/\p{Cc}/gu, " ");
+/**
+ * Each run of white space and control characters as one space, trimmed: one line, safe in the log.
+ * Messages that quote Datadog use it, and so do the mask forms of a secret (secrets.ts), so that a
+ * secret quoted in a message is masked in the form the message shows it.
+ */
+export function collapseSpace(text: string): string {
+  return text.replace(/[\p{Cc}\s]+/gu, " ").trim();
 }

@@ -19,10 +19,10 @@ import {
   SCHEMA_URL,
 } from "../scripts/generate.ts";
 import { describeAnswer, describeGiveUp } from "../src/datadog/explain.ts";
-import { formatPath } from "../src/patch/errors.ts";
 import { type Fields, INTEGRATIONS, SECRET_FIELD_NAMES } from "../src/patch/integrations.ts";
 import { parsePatch } from "../src/patch/parse.ts";
 import { validatePatch } from "../src/patch/validate.ts";
+import { formatPath } from "../src/paths.ts";
 import { findSecrets } from "../src/secrets.ts";
 import { ACTION_NAME, ACTION_VERSION } from "../src/version.ts";
 import { integrationPatch, KINDS } from "./fixtures.ts";

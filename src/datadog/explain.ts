@@ -5,6 +5,7 @@
  * HTML page from the edge); only text from a JSON body is quoted, cleaned and shortened.
  */
 import type { Problem } from "../failure.ts";
+import { collapseSpace } from "../text.ts";
 import type { Decision, NetworkOutcome, Outcome } from "./retry.ts";
 
 /** The place a message names: `datadoghq.eu`, or the api-url host. */
@@ -192,7 +193,7 @@ export function errorDetail(text: string, contentType: string | undefined): stri
 
 /** One line of printable text, at most 500 characters. */
 function clean(text: string): string {
-  const line = text.replace(/[\p{Cc}\s]+/gu, " ").trim();
+  const line = collapseSpace(text);
   return line.length > 500 ? `${line.slice(0, 497)}...` : line;
 }
 

@@ -84,10 +84,11 @@ export function decide(
 }
 
 function waitBefore(outcome: Outcome, attempt: number, settings: RetrySettings, now: number, random: () => number) {
-  if (outcome.kind === "answer") {
-    const told = outcome.status === 429 ? rateLimitReset(outcome.headers) : undefined;
-    const after = told ?? retryAfter(outcome.headers, now);
-    if (after !== undefined) return after + (outcome.status === 429 ? random() * settings.rateLimitJitterMs : 0);
+  // Only a 429 says when to come back. A 5xx backs off (contract, behaviour 5): an edge's
+  // `Retry-After: 3600` on a 503 would otherwise end the run at the first failure.
+  if (outcome.kind === "answer" && outcome.status === 429) {
+    const after = rateLimitReset(outcome.headers) ?? retryAfter(outcome.headers, now);
+    if (after !== undefined) return after + random() * settings.rateLimitJitterMs;
   }
   const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempt - 1));
   return random() * ceiling;

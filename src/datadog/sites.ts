@@ -11,8 +11,11 @@ export interface Site {
 
 const site = (name: string, app: string): Site => ({ name, app, api: `api.${name}` });
 
+/** datadoghq.com: where a connection lives when neither site nor DD_SITE says otherwise. */
+export const DEFAULT_SITE: Site = site("datadoghq.com", "app.datadoghq.com");
+
 export const SITES: readonly Site[] = [
-  site("datadoghq.com", "app.datadoghq.com"),
+  DEFAULT_SITE,
   site("us3.datadoghq.com", "us3.datadoghq.com"),
   site("us5.datadoghq.com", "us5.datadoghq.com"),
   site("datadoghq.eu", "app.datadoghq.eu"),
@@ -22,8 +25,6 @@ export const SITES: readonly Site[] = [
   site("us2.ddog-gov.com", "us2.ddog-gov.com"),
   site("uk1.datadoghq.com", "uk1.datadoghq.com"),
 ];
-
-export const DEFAULT_SITE = "datadoghq.com";
 
 /**
  * The site named by `text`: bare (`datadoghq.eu`), as its app or API host (`app.datadoghq.eu`), or as

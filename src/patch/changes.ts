@@ -2,8 +2,8 @@
  * What a validated patch sets, field by field: for the job summary, and to refuse a patch that
  * changes nothing (only `type` discriminators, or `generate_new_external_id: false`).
  */
-import { type Field, type Fields, findIntegration, isCredentialName } from "./integrations.ts";
-import type { Attributes } from "./schema.ts";
+import { type Field, type Fields, findIntegration, isSecretEntry } from "./integrations.ts";
+import type { AttributesValue } from "./schema.ts";
 
 export interface Change {
   /** `integration.credentials.api_token`, `integration.credentials.headers[Authorization]` */
@@ -14,7 +14,7 @@ export interface Change {
   readonly shown: string;
 }
 
-export function listChanges(attributes: Attributes): Change[] {
+export function listChanges(attributes: AttributesValue): Change[] {
   const changes: Change[] = [];
   if (attributes.name !== undefined) changes.push(plain("name", attributes.name));
   if (attributes.tags !== undefined) changes.push(plain("tags", attributes.tags.join(", ") || "(none)"));
@@ -49,18 +49,16 @@ function changesOf(path: string, field: Field, value: unknown): Change[] {
       return fieldChanges(path, value as Record<string, unknown>, field.fields);
     case "list":
       return (value as Record<string, unknown>[]).map((entry) => {
-        const name = String(entry.name);
-        const entryPath = `${path}[${name}]`;
-        if (entry.deleted === true) return { path: entryPath, secret: false, shown: "deleted" };
-        const valueField = field.item.value;
-        const isSecret =
-          valueField?.kind === "text" &&
-          (valueField.secret === true || (valueField.secret === "by-name" && isCredentialName(name)));
-        if (isSecret || entry.value === undefined) return secret(entryPath);
-        return plain(entryPath, String(entry.value));
+        const entryPath = `${path}[${String(entry.name)}]`;
+        if (entry.deleted === true) return plain(entryPath, "deleted");
+        if (entry.value === undefined) return plain(entryPath, "(name only)");
+        return isSecretEntry(listName(path), entry.name) ? secret(entryPath) : plain(entryPath, String(entry.value));
       });
   }
 }
+
+/** `headers` of `integration.credentials.headers`. */
+const listName = (path: string) => path.slice(path.lastIndexOf(".") + 1);
 
 const plain = (path: string, shown: string): Change => ({ path, secret: false, shown });
 const secret = (path: string): Change => ({ path, secret: true, shown: "updated" });

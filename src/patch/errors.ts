@@ -6,6 +6,7 @@
  * and keys that look like field names, are ever quoted.
  */
 import type { $ZodIssue } from "zod/v4/core";
+import { valueAt } from "../paths.ts";
 import { closest } from "../text.ts";
 import {
   ATTRIBUTE_FIELDS,
@@ -21,15 +22,6 @@ export interface PathMessage {
   readonly path: readonly PropertyKey[];
   /** What is wrong and what to do, without the input's name or the path. */
   readonly message: string;
-}
-
-/** `integration.credentials.headers[0].name` */
-export function formatPath(path: readonly PropertyKey[]): string {
-  // An empty path is the document itself.
-  return path.reduce<string>((text, key) => {
-    if (typeof key === "number") return `${text}[${key}]`;
-    return text === "" ? String(key) : `${text}.${String(key)}`;
-  }, "");
 }
 
 /**
@@ -90,7 +82,9 @@ function misplacedHint(key: string, path: readonly PropertyKey[]): string | unde
   if (key === "id" && last === "data") return "the connection is chosen by the connection-id input";
   const atTop = path.length === 0 || last === "attributes";
   if (atTop && (key === "credentials" || key === "base_url")) return "it belongs under integration";
-  const credentialField = INTEGRATIONS.some((entry) => entry.credentials.some((kind) => key in kind.fields));
+  const credentialField = INTEGRATIONS.some((entry) =>
+    entry.credentials.some((kind) => Object.hasOwn(kind.fields, key)),
+  );
   if ((atTop || last === "integration") && credentialField) return "it belongs under integration.credentials";
   return undefined;
 }
@@ -135,7 +129,8 @@ function wrongType(expected: string, given: unknown): string {
   if (given === null) return `is empty; give ${want}`;
   const got = Array.isArray(given) ? "a list" : typeof given === "object" ? "a mapping" : kindOf(given);
   const quoteHint = expected === "string" && typeof given === "boolean" ? "; quote it to mean the word" : "";
-  const flagHint = expected === "boolean" && typeof given === "string" ? "; write true or false without quotes" : "";
+  // A number became text too (numbers keep their source text): "unquoted" covers both.
+  const flagHint = expected === "boolean" && typeof given === "string" ? "; write true or false, unquoted" : "";
   return `must be ${want}, not ${got}${quoteHint}${flagHint}`;
 }
 
@@ -143,16 +138,6 @@ function kindOf(value: unknown): string {
   if (typeof value === "boolean") return "true/false";
   if (typeof value === "string") return "text";
   return typeof value;
-}
-
-/** The raw value at a path of the document, if the path exists. */
-export function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
-  let value = document;
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
 
 /** The field names allowed in the mapping at `path`, following the document's type discriminators. */

@@ -366,6 +366,17 @@ export const SECRET_LISTS: ReadonlyMap<string, Secrecy> = new Map(
   INTEGRATIONS.flatMap((entry) => entry.credentials.flatMap((kind) => secretLists(kind.fields))),
 );
 
+/**
+ * Whether the `value` of an entry named `name` of the list `list` is secret: every token's; a header's
+ * or URL parameter's when its name marks a credential. A name that is not text cannot be judged: its
+ * value is taken as secret.
+ */
+export function isSecretEntry(list: string, name: unknown): boolean {
+  const secrecy = SECRET_LISTS.get(list);
+  if (!secrecy) return false;
+  return secrecy === true || typeof name !== "string" || isCredentialName(name);
+}
+
 function secretNames(fields: Fields): string[] {
   return Object.entries(fields).flatMap(([name, field]) => {
     if (field.kind === "object") return secretNames(field.fields);

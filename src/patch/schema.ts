@@ -137,7 +137,8 @@ function objectSchema(
     if (!usedIn(field.direction, mode)) continue;
     // The token type is an enum of one value; keep it exact rather than any text.
     const schema = name === "type" && field.kind === "text" ? z.literal("SECRET") : fieldSchema(field, mode);
-    shape[name] = required.has(name) ? schema : z.optional(schema);
+    // An answer may hold null where a field is unset: accepted (what is read from it checks types).
+    shape[name] = required.has(name) ? schema : z.optional(mode === "response" ? z.nullable(schema) : schema);
   }
   return mode === "update" ? z.strictObject(shape) : z.looseObject(shape);
 }
@@ -145,12 +146,17 @@ function objectSchema(
 /** One integration's object: its fields and the union of its credential kinds. Built when first needed. */
 function integrationOption(integration: Integration, mode: Mode) {
   const kinds = integration.credentials.map((kind) => objectSchema(kind.fields, mode, { type: z.literal(kind.type) }));
-  const credentials = z.discriminatedUnion("type", kinds as [(typeof kinds)[number], ...typeof kinds]);
+  const known = z.discriminatedUnion("type", kinds as [(typeof kinds)[number], ...typeof kinds]);
+  // In an answer, a credential kind Datadog adds to a known integration is accepted too.
+  const credentials = mode === "update" ? known : z.union([known, NEW_CREDENTIALS]);
   return objectSchema(integration.fields, mode, {
     type: z.literal(integration.type),
-    credentials: z.optional(credentials),
+    credentials: z.optional(mode === "response" ? z.nullable(credentials) : credentials),
   });
 }
+
+/** Credentials of a kind the table does not know yet, as Datadog may answer them. */
+const NEW_CREDENTIALS = z.looseObject({ type: z.string() });
 
 /**
  * The `integration` schema. Given the type the document names, only that integration's schema is
@@ -178,7 +184,6 @@ export interface AttributesValue {
   readonly integration?: IntegrationValue | undefined;
   readonly [field: string]: unknown;
 }
-export type Attributes = AttributesValue;
 export interface UpdateRequest {
   readonly data: { readonly type: "action_connection"; readonly attributes: AttributesValue };
 }
@@ -216,7 +221,7 @@ export function responseSchema(integrationType?: unknown): z.ZodMiniType<UpdateR
   const known = typeof integrationType === "string" && findIntegration(integrationType);
   const integration = known
     ? integrationOption(known, "response")
-    : z.looseObject({ type: z.string(), credentials: z.optional(z.looseObject({ type: z.string() })) });
+    : z.looseObject({ type: z.string(), credentials: z.optional(NEW_CREDENTIALS) });
   return z.looseObject({
     data: z.looseObject({
       id: z.string(),

@@ -5,9 +5,11 @@
  * document (`data: {type: action_connection, attributes: ...}`); both give the same body. Paths in
  * messages follow the form the user wrote.
  */
+
+import { valueAt } from "../paths.ts";
 import { type Change, listChanges } from "./changes.ts";
-import { describeIssues, type PathMessage, valueAt } from "./errors.ts";
-import { type Attributes, attributesSchema, requestSchema, type UpdateRequest } from "./schema.ts";
+import { describeIssues, type PathMessage } from "./errors.ts";
+import { type AttributesValue, attributesSchema, requestSchema, type UpdateRequest } from "./schema.ts";
 
 export type Validation =
   | { readonly ok: true; readonly request: UpdateRequest; readonly changes: readonly Change[] }
@@ -30,7 +32,7 @@ export function validatePatch(document: unknown): Validation {
 
   const request: UpdateRequest = whole
     ? (result.data as UpdateRequest)
-    : { data: { type: "action_connection", attributes: result.data as Attributes } };
+    : { data: { type: "action_connection", attributes: result.data as AttributesValue } };
   const changes = listChanges(request.data.attributes);
   if (changes.length === 0) {
     return refuse(attributesPath, "changes nothing; set a name, tags or integration credentials");

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import type { Fields } from "../../src/patch/integrations.ts";
+import { type Fields, isCredentialName } from "../../src/patch/integrations.ts";
 import { ACTION_NAME, ACTION_VERSION } from "../../src/version.ts";
 import { exampleValues, integrationPatch, KINDS, type Kind } from "../fixtures.ts";
 import { runAction, summaryText } from "../harness/runner.ts";
@@ -42,6 +42,39 @@ function secretValues(fields: Fields, values: Record<string, unknown>): string[]
       return (value as Record<string, unknown>[]).map((entry) => String(entry.value));
     }
     return [];
+  });
+}
+
+/**
+ * The summary's line for each field `values` sets, `path: value`, by the table: a secret as
+ * `•••• updated`, never its value; an object's fields by their dotted path; a list's entries by name
+ * (`headers[X-Api-Version]`), their value a secret when the table says so (`true`, or `"by-name"`
+ * and a name that marks a credential); a flag set to true as `requested`.
+ */
+function summaryLines(prefix: string, fields: Fields, values: Record<string, unknown>): string[] {
+  return Object.entries(values).flatMap(([name, value]) => {
+    const field = fields[name];
+    const path = `${prefix}.${name}`;
+    switch (field?.kind) {
+      case "text":
+        return [`${path}: ${field.secret === true ? "•••• updated" : String(value)}`];
+      case "flag":
+        return value === true ? [`${path}: requested`] : [];
+      case "tags":
+        return [`${path}: ${(value as string[]).join(", ")}`];
+      case "object":
+        return summaryLines(path, field.fields, value as Record<string, unknown>);
+      case "list": {
+        const secrecy = field.item.value?.secret;
+        return (value as Record<string, unknown>[]).map((entry) => {
+          const secret = secrecy === true || (secrecy === "by-name" && isCredentialName(String(entry.name)));
+          return `${path}[${String(entry.name)}]: ${secret ? "•••• updated" : String(entry.value)}`;
+        });
+      }
+      default:
+        // `type`: the discriminator, not a field the patch sets.
+        return [];
+    }
   });
 }
 
@@ -108,18 +141,18 @@ describe.each(KINDS.map((kind) => [kind.kind.type, kind] as const))("%s", (_type
     });
     expect(connection.attributes.integration.credentials).toEqual(expectedCredentials);
 
-    // The summary says what was set; secrets only as updated.
-    const summary = summaryText(run.summary);
-    expect(summary).toContain(name);
-    expect(summary).toContain(kind.integration.title);
-    for (const [field, value] of Object.entries(credentials)) {
-      if (field === "type") continue;
-      const spec = kind.kind.fields[field];
-      if (spec?.kind === "text") {
-        expect(summary).toContain(`integration.credentials.${field}`);
-        expect(summary).toContain(spec.secret === true ? "•••• updated" : String(value));
-      }
-    }
+    // The summary says what was set, one `path: value` line per field; secrets only as updated.
+    const lines = summaryText(run.summary).split("\n");
+    expect(lines).toContain(`Connection: ${name} (${kind.id})`);
+    expect(lines).toContain(`Integration: ${kind.integration.title} (${kind.kind.type})`);
+    const { credentials: _credentials, type: _type, ...integrationFields } = integration;
+    const expectedLines = [
+      `name: ${name}`,
+      ...summaryLines("integration", kind.integration.fields, integrationFields),
+      ...summaryLines("integration.credentials", kind.kind.fields, credentials),
+    ];
+    // Every field line, and no other (a field's line starts with its path: `name`, `integration.`).
+    expect(lines.filter((line) => /^(name|tags|integration\.[^ ]*): /.test(line))).toEqual(expectedLines);
 
     // No secret of the patch is readable.
     const secrets = secretValues(kind.kind.fields, credentials);

@@ -68,7 +68,7 @@ const ROWS: readonly Row[] = [
       patch: "integration: {type: AWS, credentials: {type: AWSAssumeRole, generate_new_external_id: 'yes'}}",
     },
     expected: [
-      "patch: integration.credentials.generate_new_external_id: must be true or false, not text; write true or false without quotes (line 1, column 61)",
+      "patch: integration.credentials.generate_new_external_id: must be true or false, not text; write true or false, unquoted (line 1, column 61)",
     ],
   },
   {
@@ -316,6 +316,13 @@ const ROWS: readonly Row[] = [
     name: "a patch given to patch-file",
     inputs: { patch: "", "patch-file": `integration:\n  type: OpenAI\n  credentials: {api_token: ${SECRET}}` },
     expected: ["patch-file: must be a path, on one line; to give the patch itself, use the patch input"],
+  },
+  {
+    name: "a one-line patch given to patch-file (never quoted: it holds the secret)",
+    inputs: { patch: "", "patch-file": VALID },
+    expected: [
+      "patch-file: the file given was not found in the workspace; check the path and that the repository is checked out",
+    ],
   },
   {
     // An inline patch cannot be this large: an environment variable holds at most 128 KiB.

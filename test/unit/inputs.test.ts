@@ -196,3 +196,21 @@ describe("patch", () => {
     );
   });
 });
+
+describe("where messages say the request went", () => {
+  it("names the site and the input that chose it", () => {
+    expect(read(BASE).where).toEqual({ label: "datadoghq.com", input: "site" });
+    expect(read({ ...BASE, site: "app.datadoghq.eu" }).where).toEqual({ label: "datadoghq.eu", input: "site" });
+    expect(read(BASE, { DD_SITE: "us5.datadoghq.com" }).where).toEqual({
+      label: "us5.datadoghq.com",
+      input: "DD_SITE",
+    });
+  });
+
+  it("names api-url by its host when it replaces the site", () => {
+    expect(read({ ...BASE, site: "datadoghq.eu", "api-url": "https://api.datadoghq.com.gw.corp/dd" }).where).toEqual({
+      label: "api.datadoghq.com.gw.corp (api-url)",
+      input: "api-url",
+    });
+  });
+});

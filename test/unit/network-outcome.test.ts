@@ -4,7 +4,7 @@
  * may have been applied.
  */
 import { describe, expect, it } from "vitest";
-import { type AttemptContext, networkOutcome } from "../../src/datadog/client.ts";
+import { type AttemptContext, networkOutcome } from "../../src/datadog/network-errors.ts";
 
 const direct: AttemptContext = {
   answered: false,

@@ -74,7 +74,8 @@ describe("parsePatch reports YAML problems by code, line and column, never by qu
     // The value (for masking only) expands each alias one level: bounded, and the secrets are in it.
     expect(JSON.stringify(parsed.value).length).toBeLessThan(100_000);
     expect(secretsOf(parsed.value)).toEqual([SECRET]);
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Expanded, the bomb is 9^8 (43 million) nodes: minutes. Wide for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it("keeps the pairs the parser dropped after a syntax error, for masking", () => {

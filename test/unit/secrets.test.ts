@@ -70,6 +70,20 @@ describe("HTTP headers and URL parameters: secret when the name marks a credenti
   });
 });
 
+describe("blanking Datadog's answer", () => {
+  it("goes by the table only: a field Datadog may add, named like a credential, keeps its value", () => {
+    const answer = {
+      attributes: {
+        integration: { credentials: { type: "OktaAPIToken", api_token: "", domain: "acme.okta.com" } },
+        auth_type: "oauth",
+        external_secrets_manager: "vault",
+      },
+    };
+    expect(blank(answer)).toEqual(answer);
+    expect(redact(answer).attributes).toMatchObject({ auth_type: REDACTED, external_secrets_manager: REDACTED });
+  });
+});
+
 describe("finding secrets before validation", () => {
   it("takes the value of a field misspelled from a secret one, and of unknown credential-like fields", () => {
     expect(findSecrets({ integration: { credentials: { api_tokn: "a", my_password: "b", note: "c" } } })).toEqual([
@@ -149,15 +163,28 @@ describe("SecretRegistry", () => {
   it("registers each form once and scrubs them from text, longest first", () => {
     const registered: string[] = [];
     const registry = new SecretRegistry((value) => registered.push(value));
-    registry.register(["abc", "abc", "abcdef"]);
-    expect(registered).toEqual(["abc", "abcdef"]);
-    expect(registry.scrub("x abcdef y abc")).toBe(`x ${REDACTED} y ${REDACTED}`);
+    registry.register(["tok-abcdefgh", "tok-abcdefgh", "tok-abcdefgh-long"]);
+    expect(registered).toEqual(["tok-abcdefgh", "tok-abcdefgh-long"]);
+    expect(registry.scrub("x tok-abcdefgh-long y tok-abcdefgh")).toBe(`x ${REDACTED} y ${REDACTED}`);
+  });
+
+  it("scrubs a short secret only where it is the whole text, not inside other words", () => {
+    const registry = new SecretRegistry(() => undefined);
+    // `auth_version: "1"` is secret by its name; the connection's id must keep its 1s.
+    registry.register(["1", "name"]);
+    expect(registry.scrub("1")).toBe(REDACTED);
+    expect(registry.scrub("cb460d51-3c88-4e87-adac-d47131d0423d")).toBe("cb460d51-3c88-4e87-adac-d47131d0423d");
+    expect(registry.scrubMessage("integration.credentials.headers[0].name: is required (text)")).toBe(
+      "integration.credentials.headers[0].name: is required (text)",
+    );
   });
 
   it("scrubs the JSON-escaped and one-line forms too", () => {
     const registry = new SecretRegistry(() => undefined);
-    registry.register(['s"e  c\\r', "-----BEGIN KEY-----\nQUFBQUFB\n-----END KEY-----\n"]);
-    expect(registry.scrub('{"v":"s\\"e  c\\\\r"} said s"e c\\r')).toBe(`{"v":"${REDACTED}"} said ${REDACTED}`);
+    registry.register(['se"cret  ab\\r', "-----BEGIN KEY-----\nQUFBQUFB\n-----END KEY-----\n"]);
+    expect(registry.scrub('{"v":"se\\"cret  ab\\\\r"} said se"cret ab\\r')).toBe(
+      `{"v":"${REDACTED}"} said ${REDACTED}`,
+    );
     expect(registry.scrub("got -----BEGIN KEY----- QUFBQUFB -----END KEY----- there")).toBe(`got ${REDACTED} there`);
   });
 

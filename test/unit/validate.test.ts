@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { formatPath, looksLikeFieldName } from "../../src/patch/errors.ts";
+import { looksLikeFieldName } from "../../src/patch/errors.ts";
 import { parsePatch } from "../../src/patch/parse.ts";
 import { validatePatch } from "../../src/patch/validate.ts";
+import { formatPath } from "../../src/paths.ts";
 import { integrationPatch, KINDS } from "../fixtures.ts";
 
 /** What the action prints for a patch: `path: message` lines. */
@@ -80,7 +81,7 @@ describe("refusals name the path and say what to do", () => {
       "a wrong type",
       "integration: {type: AWS, credentials: {type: AWSAssumeRole, generate_new_external_id: 'yes'}}",
       [
-        "integration.credentials.generate_new_external_id: must be true or false, not text; write true or false without quotes",
+        "integration.credentials.generate_new_external_id: must be true or false, not text; write true or false, unquoted",
       ],
     ],
     [
@@ -139,6 +140,11 @@ describe("refusals name the path and say what to do", () => {
       "credentials at the top",
       "credentials: {type: OpenAIAPIKey}",
       ["credentials: unknown field; it belongs under integration"],
+    ],
+    [
+      "a key named like an object's own property",
+      "constructor: x",
+      ["constructor: unknown field; expected one of name, tags, integration"],
     ],
     [
       "an id in the whole document",
@@ -219,6 +225,17 @@ describe("refusals name the path and say what to do", () => {
   it("does not print a key that does not look like a field name (it may be a pasted secret)", () => {
     expect(refusals("integration: {type: OpenAI, credentials: {type: OpenAIAPIKey, 'sk-live abc/def': 1}}")).toEqual([
       "integration.credentials: has a field whose name is not a field name (not shown); remove it",
+    ]);
+  });
+});
+
+describe("what the summary lists", () => {
+  it("shows a header given by name only as such, not as a secret updated", () => {
+    const result = validatePatch(
+      parsePatch("integration: {type: HTTP, credentials: {type: HTTPTokenAuth, headers: [{name: X-Api-Key}]}}").value,
+    );
+    expect(result.ok && result.changes).toEqual([
+      { path: "integration.credentials.headers[X-Api-Key]", secret: false, shown: "(name only)" },
     ]);
   });
 });

@@ -5,7 +5,7 @@
  * shows it (masks applied), its outputs and its job summary; exits non-zero if a run fails.
  */
 import { randomBytes } from "node:crypto";
-import { KINDS } from "../test/fixtures.ts";
+import { KINDS, ROTATE_EXTERNAL_ID } from "../test/fixtures.ts";
 import { type ActionRun, masked, runAction, summaryText } from "../test/harness/runner.ts";
 import { SIM_API_KEY, SIM_APP_KEY, Simulator } from "../test/simulator/server.ts";
 
@@ -31,14 +31,7 @@ const DEMOS: Demo[] = [
   {
     title: "Rotate the AWS external ID",
     credentialType: "AWSAssumeRole",
-    patch: [
-      "integration:",
-      "  type: AWS",
-      "  credentials:",
-      "    type: AWSAssumeRole",
-      "    generate_new_external_id: true",
-      "",
-    ].join("\n"),
+    patch: ROTATE_EXTERNAL_ID,
   },
 ];
 

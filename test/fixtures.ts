@@ -72,3 +72,13 @@ export function storedConnection(sample: Kind): Record<string, unknown> {
     },
   };
 }
+
+/** The patch that asks Datadog for a new AWS external ID (the demo's and the fault tests' second use). */
+export const ROTATE_EXTERNAL_ID = [
+  "integration:",
+  "  type: AWS",
+  "  credentials:",
+  "    type: AWSAssumeRole",
+  "    generate_new_external_id: true",
+  "",
+].join("\n");

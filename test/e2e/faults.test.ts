@@ -15,7 +15,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { KINDS } from "../fixtures.ts";
+import { KINDS, ROTATE_EXTERNAL_ID } from "../fixtures.ts";
 import { loopbackOnly } from "../harness/loopback-only.ts";
 import { closedPort, TestProxy } from "../harness/proxy.ts";
 import { type ActionRun, type RunOptions, runAction, summaryText } from "../harness/runner.ts";
@@ -25,14 +25,6 @@ const kindId = (type: string) => KINDS.find((kind) => kind.kind.type === type)?.
 const OPENAI = kindId("OpenAIAPIKey");
 const AWS = kindId("AWSAssumeRole");
 const RENAME = "name: Rotated\n";
-const ROTATE_EXTERNAL_ID = [
-  "integration:",
-  "  type: AWS",
-  "  credentials:",
-  "    type: AWSAssumeRole",
-  "    generate_new_external_id: true",
-  "",
-].join("\n");
 
 interface Timing {
   fault: string;

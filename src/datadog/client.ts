@@ -4,7 +4,7 @@
  * inputs; it reports through the two log functions it is given and never prints a body or a
  * library's error text.
  */
-import { Failure } from "../failure.ts";
+import { Failure, type Problem } from "../failure.ts";
 import type { UpdateRequest } from "../patch/schema.ts";
 import {
   describeAnswer,
@@ -18,6 +18,7 @@ import {
   type Where,
 } from "./explain.ts";
 import { networkOutcome } from "./network-errors.ts";
+import { OutOfTime, type RateGate } from "./rate-gate.ts";
 import { attemptLimitMs, type Clock, DEFAULT_RETRY, type Outcome, realClock, withRetries } from "./retry.ts";
 import { openTransport, type Transport } from "./transport.ts";
 
@@ -42,6 +43,35 @@ export interface ClientOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Replaces the transport (tests). */
   readonly transport?: Transport;
+  /** The step's rate-limit view, shared by every request of a fleet; none for a lone request. */
+  readonly gate?: RateGate;
+  /** When the whole step must end (clock ms); default timeoutMs from each request's start. */
+  readonly deadline?: number;
+}
+
+export type Method = "PATCH" | "GET";
+
+/**
+ * Where a failed request stands: never sent (cancelled, or the rate limit would have held it past the
+ * deadline); refused or unreachable (Datadog did not apply it); or sent without an answer (it may
+ * have been applied).
+ */
+export type Delivery = "not-sent" | "refused" | "maybe-applied";
+
+export class RequestFailure extends Failure {
+  readonly delivery: Delivery;
+  constructor(problem: Problem, delivery: Delivery) {
+    super(problem);
+    this.delivery = delivery;
+  }
+}
+
+function describeOutOfTime(method: Method, timeoutMs: number): Problem {
+  const what = method === "GET" ? "read" : "sent";
+  return {
+    title: "Out of time",
+    message: `Not ${what}: Datadog's rate limit would hold the request past timeout-seconds (${timeoutMs / 1000} s). Run the job again, or raise timeout-seconds.`,
+  };
 }
 
 export interface Answer {
@@ -67,9 +97,19 @@ interface Attempt {
 /** An answer larger than this is not an action connection; stop reading it. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/** The rate limit would hold the request past the deadline: nothing was sent. */
+const OUT_OF_TIME: Outcome = {
+  kind: "network",
+  reason: "the rate limit would hold the request past timeout-seconds",
+  retryable: false,
+  mayHaveApplied: false,
+  deadline: true,
+};
+
 export class DatadogClient {
   readonly #options: ClientOptions;
   readonly #clock: Clock;
+  #shared: Promise<Transport> | undefined;
 
   constructor(options: ClientOptions) {
     this.#options = options;
@@ -77,17 +117,45 @@ export class DatadogClient {
   }
 
   /** PATCHes the connection; resolves with Datadog's 2xx answer, or throws a Failure that says what to do. */
-  async updateConnection(connectionId: string, body: UpdateRequest): Promise<Answer> {
+  updateConnection(connectionId: string, body: UpdateRequest): Promise<Answer> {
+    return this.#request("PATCH", connectionId, JSON.stringify(body));
+  }
+
+  /** GETs the connection's current state; resolves with Datadog's 2xx answer, or throws a Failure. */
+  readConnection(connectionId: string): Promise<Answer> {
+    return this.#request("GET", connectionId, undefined);
+  }
+
+  /**
+   * Opens the transport (a proxy's tunnel, or Node's fetch) once for every request of this client; a
+   * fleet calls it before its workers start, so that they share one agent. Undone by close().
+   */
+  async open(): Promise<void> {
+    this.#shared ??= openTransport(
+      this.#options.env ?? process.env,
+      `${this.#options.baseUrl}/api/v2/actions/connections`,
+      Math.min(this.#options.attemptTimeoutMs ?? attemptLimitMs(this.#options.timeoutMs), 10_000),
+    );
+    await this.#shared;
+  }
+
+  async close(): Promise<void> {
+    const shared = this.#shared;
+    this.#shared = undefined;
+    if (shared) await (await shared.catch(() => undefined))?.close().catch(() => undefined);
+  }
+
+  async #request(method: Method, connectionId: string, payload: string | undefined): Promise<Answer> {
     const options = this.#options;
     const started = this.#clock.now();
-    const deadline = started + options.timeoutMs;
+    const deadline = options.deadline ?? started + options.timeoutMs;
     const url = `${options.baseUrl}/api/v2/actions/connections/${encodeURIComponent(connectionId)}`;
-    const payload = JSON.stringify(body);
     const total = options.maxRetries + 1;
     const limitMs = options.attemptTimeoutMs ?? attemptLimitMs(options.timeoutMs);
     const retried: Outcome[] = [];
     let progress: Progress = { state: "not-sent" };
-    let transport = options.transport;
+    let transport = options.transport ?? (this.#shared ? await this.#shared : undefined);
+    const own = transport === undefined;
     try {
       transport ??= await openTransport(options.env ?? process.env, url, Math.min(limitMs, 10_000));
       const used = transport;
@@ -99,7 +167,7 @@ export class DatadogClient {
         (number) => {
           options.signal?.throwIfAborted();
           progress = { state: "sending", attempt: number, total };
-          return this.#attempt(url, payload, used, deadline, limitMs, number);
+          return this.#attempt(method, url, payload, used, deadline, limitMs, number);
         },
         {
           settings: { ...DEFAULT_RETRY, maxRetries: options.maxRetries },
@@ -115,10 +183,22 @@ export class DatadogClient {
         },
       );
       const elapsedMs = this.#clock.now() - started;
-      if (decision.action === "give-up") {
-        throw new Failure(describeGiveUp(result.outcome, decision, attempts, options.where, options.timeoutMs));
+      const maybe = method === "PATCH" && result.outcome.kind === "network" && result.outcome.mayHaveApplied;
+      if (result.outcome === OUT_OF_TIME && attempts === 1) {
+        throw new RequestFailure(describeOutOfTime(method, options.timeoutMs), "not-sent");
       }
-      if (result.outcome.kind === "network") throw new Failure(describeNetworkError(result.outcome, options.where));
+      if (decision.action === "give-up") {
+        throw new RequestFailure(
+          describeGiveUp(result.outcome, decision, attempts, options.where, options.timeoutMs),
+          maybe ? "maybe-applied" : "refused",
+        );
+      }
+      if (result.outcome.kind === "network") {
+        throw new RequestFailure(
+          describeNetworkError(result.outcome, options.where),
+          maybe ? "maybe-applied" : "refused",
+        );
+      }
       const { status, headers } = result.outcome;
       const answer: Answer = {
         status,
@@ -129,60 +209,76 @@ export class DatadogClient {
         elapsedMs,
         earlierMayHaveApplied: retried.some(mayHaveApplied),
       };
-      if (status < 200 || status > 299) throw new Failure(describeAnswer(answer, connectionId, options.where));
+      if (status < 200 || status > 299) {
+        throw new RequestFailure(describeAnswer(answer, connectionId, options.where), "refused");
+      }
       return answer;
     } catch (error) {
       if (options.signal?.aborted) {
         const reason: unknown = options.signal.reason;
-        throw new Failure(describeCancel(typeof reason === "string" ? reason : undefined, progress, options.where));
+        // Assigned in the callbacks above: TypeScript cannot see it change.
+        const at = progress as Progress;
+        const maybe = method === "PATCH" && (at.state === "sending" || (at.state === "waiting" && at.mayHaveApplied));
+        throw new RequestFailure(
+          describeCancel(typeof reason === "string" ? reason : undefined, progress, options.where),
+          maybe ? "maybe-applied" : "not-sent",
+        );
       }
       throw error;
     } finally {
       // The proxy's agent destroys its tunnels; Node's fetch ends a socket when its attempt aborts, and
       // keeps no idle one from exiting. Nothing holds the process.
-      if (!options.transport) await transport?.close().catch(() => undefined);
+      if (own) await transport?.close().catch(() => undefined);
     }
   }
 
   async #attempt(
+    method: Method,
     url: string,
-    payload: string,
+    payload: string | undefined,
     transport: Transport,
     deadline: number,
     limitMs: number,
     number: number,
   ): Promise<Attempt> {
     const options = this.#options;
+    const ticket = await options.gate?.acquire(deadline, options.signal).catch((error: unknown) => {
+      if (error instanceof OutOfTime) return null;
+      throw error;
+    });
+    if (ticket === null) return { outcome: OUT_OF_TIME, text: "" };
     const remaining = Math.max(1, deadline - this.#clock.now());
     const attemptMs = Math.min(remaining, limitMs);
     const signals = [AbortSignal.timeout(attemptMs), ...(options.signal ? [options.signal] : [])];
     const signal = AbortSignal.any(signals);
     const began = this.#clock.now();
     let answered = false;
-    options.debug(`PATCH ${url} (attempt ${number}, ${seconds(attemptMs)} s allowed)`);
+    options.debug(`${method} ${url} (attempt ${number}, ${seconds(attemptMs)} s allowed)`);
     try {
       const answer = await transport.fetch(url, {
-        method: "PATCH",
+        method,
         signal,
         redirect: "manual",
         headers: {
-          "content-type": "application/json",
+          ...(payload === undefined ? {} : { "content-type": "application/json" }),
           accept: "application/json",
           "user-agent": options.userAgent,
           "dd-api-key": options.apiKey,
           "dd-application-key": options.appKey,
         },
-        body: payload,
+        ...(payload === undefined ? {} : { body: payload }),
       });
       answered = true;
-      const text = await readText(answer.body);
       const headers = Object.fromEntries(answer.headers);
+      if (ticket) options.gate?.observe(ticket, answer.status, headers);
+      const text = await readText(answer.body);
       options.debug(
         `Answer ${answer.status} in ${seconds(this.#clock.now() - began)} s; rate limit ${headers["x-ratelimit-name"] ?? "?"}: ` +
           `${headers["x-ratelimit-remaining"] ?? "?"} of ${headers["x-ratelimit-limit"] ?? "?"} left, resets in ${headers["x-ratelimit-reset"] ?? "?"} s`,
       );
       return { outcome: { kind: "answer", status: answer.status, headers }, text };
     } catch (error) {
+      if (ticket && !answered) options.gate?.abandon(ticket);
       if (options.signal?.aborted) throw error;
       const outcome = networkOutcome(error, {
         answered,

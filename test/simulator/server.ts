@@ -119,6 +119,7 @@ export class Simulator {
   readonly #connections = new Map<string, Json>();
   readonly #meta = new Map<string, Meta>();
   readonly #script: Scripted[] = [];
+  readonly #scriptByPath = new Map<string, Scripted[]>();
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #window = -1;
@@ -158,6 +159,16 @@ export class Simulator {
     this.#script.push(...answers);
   }
 
+  /** Queues answers for one connection: its requests consume them before the common script. */
+  scriptFor(id: string, ...answers: Scripted[]): void {
+    const path = `${CONNECTIONS}/${id.toLowerCase()}`;
+    this.#scriptByPath.set(path, [...(this.#scriptByPath.get(path) ?? []), ...answers]);
+  }
+
+  #nextScripted(path: string): Scripted | undefined {
+    return this.#scriptByPath.get(path.toLowerCase())?.shift() ?? this.#script.shift();
+  }
+
   /** The stored connection's `data` object (secrets not blanked), a copy. */
   connection(id: string): Record<string, unknown> | undefined {
     const stored = this.#connections.get(id.toLowerCase());
@@ -177,6 +188,7 @@ export class Simulator {
   reset(): void {
     this.requests.length = 0;
     this.#script.length = 0;
+    this.#scriptByPath.clear();
     this.#window = -1;
     this.#count = 0;
     this.#registered.clear();
@@ -225,7 +237,7 @@ export class Simulator {
         );
         return;
       }
-      const scripted = recorded.path.startsWith(ACTIONS_PREFIX) ? this.#script.shift() : undefined;
+      const scripted = recorded.path.startsWith(ACTIONS_PREFIX) ? this.#nextScripted(recorded.path) : undefined;
       if (scripted) {
         this.#scripted(scripted, recorded, request, response);
       } else {

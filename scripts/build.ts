@@ -79,6 +79,9 @@ const action = await build({
   outfile: join(staging, "index.js"),
   format: "cjs",
   plugins: [sideEffectFree, proxyApart],
+  // ESM dependencies (fdir, under tinyglobby) call createRequire(import.meta.url), which CommonJS lacks.
+  define: { "import.meta.url": "__import_meta_url" },
+  banner: { js: 'var __import_meta_url=require("node:url").pathToFileURL(__filename).href;' },
 });
 const proxy = await build({
   ...common,

@@ -8,18 +8,21 @@ import { relative, resolve, sep } from "node:path";
 import type { Where } from "./datadog/explain.ts";
 import { DEFAULT_SITE, findSite, SITES } from "./datadog/sites.ts";
 import { inputFailure } from "./failure.ts";
+import { expandPatterns } from "./fleet/files.ts";
 
 export interface PatchSource {
-  /** Which input held the patch: `patch`, or `patch-file`. */
-  readonly input: "patch" | "patch-file";
+  /** Which input held the text: `patch`, `patch-file`, or `connections` (a connection file). */
+  readonly input: "patch" | "patch-file" | "connections";
   /** For `patch-file`: the file's path relative to the workspace, as annotations need it. */
   readonly file?: string;
   readonly text: string;
 }
 
 export interface Inputs {
-  readonly connectionId: string;
-  readonly patch: PatchSource;
+  /** One-connection mode: the connection-id input; undefined in fleet mode. */
+  readonly connectionId: string | undefined;
+  /** Fleet mode: at most this many requests in flight. */
+  readonly maxParallel: number;
   /** Base URL of the API, without a trailing slash: `https://api.datadoghq.eu`. */
   readonly baseUrl: string;
   /** How messages name the place the request goes to, and the input that chose it. */
@@ -39,6 +42,7 @@ export const MAX_PATCH_BYTES = 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TIMEOUT_SECONDS = 3600;
 const MAX_RETRIES = 10;
+const MAX_PARALLEL = 16;
 
 /** The Datadog keys, from the inputs or DD_API_KEY / DD_APP_KEY; read first so they can be masked first. */
 export function readKeys(getInput: GetInput, env: NodeJS.ProcessEnv): { apiKey: string; appKey: string } {
@@ -48,15 +52,14 @@ export function readKeys(getInput: GetInput, env: NodeJS.ProcessEnv): { apiKey: 
   };
 }
 
-/** The keys and the patch, when they were read first to mask their secrets before anything else. */
-export interface ReadFirst {
-  readonly keys: { readonly apiKey: string; readonly appKey: string };
-  readonly patch: PatchSource;
-}
-
-/** Every input; what `first` holds is not read again. */
-export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv, first?: ReadFirst): Inputs {
-  const { apiKey, appKey } = first?.keys ?? readKeys(getInput, env);
+/** Every input but the sources of documents (read first, to mask their secrets before anything else). */
+export function readInputs(
+  getInput: GetInput,
+  env: NodeJS.ProcessEnv,
+  keys: { readonly apiKey: string; readonly appKey: string },
+  fleet: boolean,
+): Inputs {
+  const { apiKey, appKey } = keys;
   const dryRun = readBoolean(getInput, "dry-run", false);
   // A dry run sends nothing, so a pull request from a fork (which gets no secrets) can still check.
   if (!dryRun) {
@@ -65,8 +68,8 @@ export function readInputs(getInput: GetInput, env: NodeJS.ProcessEnv, first?: R
   }
   const { baseUrl, where } = readEndpoint(getInput, env);
   return {
-    connectionId: readConnectionId(getInput("connection-id")),
-    patch: first?.patch ?? readPatch(getInput, env),
+    connectionId: fleet ? undefined : readConnectionId(getInput("connection-id")),
+    maxParallel: readNumber(getInput, "max-parallel", 4, { min: 1, max: MAX_PARALLEL, integer: true }),
     baseUrl,
     where,
     apiKey,
@@ -143,6 +146,24 @@ export function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
+/**
+ * Where the documents come from: the connection files `connections` names (fleet mode), or the
+ * patch (one-connection mode). Mixing the two modes' inputs is refused.
+ */
+export function readSources(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSource[] {
+  const patterns = getInput("connections");
+  if (patterns.trim() === "") return [readPatch(getInput, env)];
+  const mixed = ["connection-id", "patch", "patch-file"].find((name) => getInput(name).trim() !== "");
+  if (mixed) {
+    throw inputFailure(
+      "connections",
+      `and ${mixed} are both set; a step updates one connection (connection-id with patch or patch-file) or a fleet (connections), not both`,
+    );
+  }
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  return expandPatterns(patterns, workspace).map((file) => readWorkspaceFile("connections", file, workspace));
+}
+
 /** The patch, from `patch` or from the file `patch-file` names; exactly one of them. */
 export function readPatch(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSource {
   // Not trimmed as a whole: JavaScript's trim() also takes a no-break space or U+2028 that ends the
@@ -160,7 +181,7 @@ export function readPatch(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSour
   if (/\p{Cc}/u.test(file) || file.length > 1024) {
     throw inputFailure("patch-file", "must be a path, on one line; to give the patch itself, use the patch input");
   }
-  return readPatchFile(file, env.GITHUB_WORKSPACE || process.cwd());
+  return readWorkspaceFile("patch-file", file, env.GITHUB_WORKSPACE || process.cwd());
 }
 
 /**
@@ -171,32 +192,33 @@ function shown(path: string): string {
   return /^[\w.@+~/-]{1,255}$/.test(path) ? path : "the file given";
 }
 
-function readPatchFile(file: string, workspace: string): PatchSource {
+/** A file inside the workspace, read whole; refused, naming `input`, when it is not one. */
+function readWorkspaceFile(input: PatchSource["input"], file: string, workspace: string): PatchSource {
   const root = resolve(workspace);
   const path = resolve(root, file);
   const name = shown(relative(root, path).split(sep).join("/"));
   const inside = (candidate: string, base: string) => candidate === base || candidate.startsWith(base + sep);
   if (!inside(path, root)) {
-    throw inputFailure("patch-file", "must be a path inside the workspace (relative to GITHUB_WORKSPACE)");
+    throw inputFailure(input, "must be a path inside the workspace (relative to GITHUB_WORKSPACE)");
   }
   let real: string;
   try {
     real = realpathSync(path);
   } catch {
     throw inputFailure(
-      "patch-file",
+      input,
       `${name} was not found in the workspace; check the path and that the repository is checked out`,
     );
   }
   // A link inside the workspace must not lead outside it (to /etc, to the runner's credentials).
   if (!inside(real, realpathSync(root))) {
-    throw inputFailure("patch-file", "leads outside the workspace through a link; give a file inside the repository");
+    throw inputFailure(input, "leads outside the workspace through a link; give a file inside the repository");
   }
   const stats = statSync(real);
-  if (!stats.isFile()) throw inputFailure("patch-file", `${name} is not a file`);
-  if (stats.size > MAX_PATCH_BYTES) throw inputFailure("patch-file", `${name} is larger than 1 MiB`);
+  if (!stats.isFile()) throw inputFailure(input, `${name} is not a file`);
+  if (stats.size > MAX_PATCH_BYTES) throw inputFailure(input, `${name} is larger than 1 MiB`);
   const text = readFileSync(real, "utf8").replace(/^\uFEFF/, "");
-  return { input: "patch-file", file: relative(root, path).split(sep).join("/"), text };
+  return { input, file: relative(root, path).split(sep).join("/"), text };
 }
 
 function readBoolean(getInput: GetInput, name: string, fallback: boolean): boolean {

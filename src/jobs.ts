@@ -6,19 +6,14 @@
 import { Failure, type Problem } from "./failure.ts";
 import { parseDocument, splitConnection, splitDocuments } from "./fleet/documents.ts";
 import type { Job } from "./fleet/execute.ts";
+import type { PatchSource } from "./inputs.ts";
 import type { PathMessage } from "./patch/errors.ts";
 import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
 import { validatePatch } from "./patch/validate.ts";
 import { formatPath } from "./paths.ts";
 
 /** Text to read documents from, and how messages name it. */
-export interface Source {
-  /** `patch`, `patch-file`, or `connections` (fleet mode). */
-  readonly input: "patch" | "patch-file" | "connections";
-  /** Workspace-relative path with `/`, for files. */
-  readonly file?: string;
-  readonly text: string;
-}
+export type Source = PatchSource;
 
 export interface ParsedDocument {
   readonly source: Source;

@@ -1,18 +1,24 @@
 /**
- * The order of work (contract, behaviour 1): read inputs; parse the patch; mask every secret; validate;
- * build the request; in a dry run show it and stop; send; read the answer; set outputs; write the summary.
+ * The order of work (contract, behaviour 1): read inputs; read every document; mask every secret;
+ * validate; build the requests; read current state where a plan or a skip needs it; in a dry run
+ * show the plan and stop; send; read the answers; set outputs; write the summary.
+ * One connection is a fleet of one: both modes take the same path from documents to results.
  */
 import * as core from "@actions/core";
+import { readAnswer } from "./answer.ts";
 import { differences } from "./compare.ts";
 import { DatadogClient } from "./datadog/client.ts";
+import { RateGate } from "./datadog/rate-gate.ts";
+import { realClock } from "./datadog/retry.ts";
 import { describeUnexpected, Failure, type Problem } from "./failure.ts";
-import { type PatchSource, readInputs, readKeys, readPatch } from "./inputs.ts";
-import type { PathMessage } from "./patch/errors.ts";
-import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
-import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
-import { validatePatch } from "./patch/validate.ts";
+import { execute, type Job, type JobOutcome } from "./fleet/execute.ts";
+import { isFailure, resultLines, totalsLine } from "./fleet/lines.ts";
+import { type Inputs, readInputs, readKeys, readSources } from "./inputs.ts";
+import { type ParsedDocument, parseSources, toJobs } from "./jobs.ts";
+import { listChanges } from "./patch/changes.ts";
 import { formatPath, valueAt } from "./paths.ts";
-import { readConnection, type SummaryFacts, setOutputs, writeFailureSummary, writeSummary } from "./report.ts";
+import { readConnection, setOutputs, writeFailureSummary, writeSummary } from "./report.ts";
+import { type ConnectionResult, resultsOutput } from "./result.ts";
 import { workflowRunUrl } from "./run-link.ts";
 import { findSecrets, redact, SecretRegistry } from "./secrets.ts";
 import { collapseSpace } from "./text.ts";
@@ -28,83 +34,38 @@ export async function run(): Promise<void> {
   try {
     const keys = readKeys(core.getInput, process.env);
     secrets.register([keys.apiKey, keys.appKey].filter(Boolean));
-    // The patch's secrets are masked before anything is printed, a refusal of another input included.
-    const source = readPatch(core.getInput, process.env);
-    const parsed = parsePatch(source.text);
-    secrets.register(findSecrets(parsed.value));
-    const inputs = readInputs(core.getInput, process.env, { keys, patch: source });
+    // Every document's secrets are masked before anything is printed, a refusal of another input included.
+    const sources = readSources(core.getInput, process.env);
+    const documents = parseSources(sources);
+    for (const document of documents) secrets.register(findSecrets(document.parsed.value));
+    const fleet = sources[0]?.input === "connections";
+    const inputs = readInputs(core.getInput, process.env, keys, fleet);
+    const jobs = toJobs(documents, inputs.connectionId);
 
-    const [syntax] = parsed.problems;
-    if (syntax) {
-      // Only the first: a YAML mistake confuses the parser about what follows (a tab gives three errors).
-      throw new Failure(patchProblem(inputs.patch, syntax.position, `the YAML ${syntax.message} [${syntax.code}]`));
-    }
-    const validation = validatePatch(parsed.value);
-    if (!validation.ok)
-      throw new Failure(
-        sortByPosition(validation.problems, parsed).map((problem) => pathProblem(inputs.patch, parsed, problem)),
-      );
-
-    const { request, changes } = validation;
-    const { where } = inputs;
-    const integration = request.data.attributes.integration?.type;
-    core.info(
-      `${inputs.dryRun ? "Would update" : "Updating"} connection ${inputs.connectionId} on ${where.label}: ` +
-        `setting ${changes.map((change) => change.path).join(", ")}`,
-    );
-    if (inputs.dryRun) {
-      const shown = redact(request);
-      core.info(`Dry run: nothing sent. The request would be:\n${JSON.stringify(shown, null, 2)}`);
-      await summarize(secrets, {
-        dryRun: true,
-        connectionId: inputs.connectionId,
-        site: where.label,
-        integration,
-        changes,
-        request: shown,
-      });
-      return;
-    }
-
-    const client = new DatadogClient({
-      baseUrl: inputs.baseUrl,
-      apiKey: inputs.apiKey,
-      appKey: inputs.appKey,
-      userAgent: `${ACTION_NAME}/${ACTION_VERSION} (node ${process.versions.node})`,
-      where,
-      maxRetries: inputs.maxRetries,
-      timeoutMs: inputs.timeoutMs,
+    announce(inputs, jobs, sources.length, secrets);
+    // A dry run without keys (a fork's pull request) checks offline; with keys, it reads the plan.
+    const offline = inputs.dryRun && !(inputs.apiKey && inputs.appKey);
+    const client = offline ? undefined : makeClient(inputs, fleet, cancel.signal);
+    const outcomes = new Map<Job, JobOutcome>();
+    const results = await execute(jobs, {
+      api: client,
+      dryRun: inputs.dryRun,
+      maxParallel: inputs.maxParallel,
+      readAnswer,
       signal: cancel.signal,
-      info: core.info,
-      debug: core.debug,
-    });
-    const answer = await client.updateConnection(inputs.connectionId, request);
-    // Text from Datadog's answer is quoted as JSON in the log: a line break in a connection's name
-    // must not start a line that the runner would read as a workflow command.
-    const response = readResponse(answer.text, answer.status);
-    const connection = readConnection(response.data);
-    core.info(
-      `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
-        `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${collapseSpace(connection.integrationType)}) is updated.`,
-    );
-    if (answer.earlierMayHaveApplied && valueAt(request, EXTERNAL_ID_FLAG) === true) {
-      core.info(
-        "An earlier attempt may also have generated an external ID; the external-id output is the one in Datadog's last answer, which is current.",
-      );
-    }
-    for (const path of differences(request.data.attributes, response.data.attributes)) {
-      // Paths as the patch wrote them: under data.attributes only if it was a whole request document.
-      warnDifference(inputs.patch, parsed, path, valueAt(parsed.value, ["data"]) !== undefined);
-    }
-    setOutputs(connection, (text) => secrets.scrub(text));
-    await summarize(secrets, {
-      dryRun: false,
-      connectionId: connection.id,
-      site: where.label,
-      integration,
-      changes,
-      connection,
-    });
+      onResult: (result, job, outcome) => {
+        outcomes.set(job, outcome);
+        // As soon as it is known: whatever fails later, the log says what was applied.
+        if (fleet || (inputs.dryRun && !offline)) {
+          for (const line of resultLines(result)) core.info(secrets.scrubMessage(line));
+        }
+        const document = documents[jobs.indexOf(job)];
+        if (outcome.response && document) warnDifferences(job, document, outcome);
+      },
+    }).finally(() => client?.close());
+    setResultsOutput(results, secrets);
+    if (fleet) await reportFleet(results, outcomes, secrets);
+    else await reportOne(inputs, jobs[0] as Job, outcomes.get(jobs[0] as Job) as JobOutcome, secrets);
   } catch (error) {
     await fail(error, secrets);
   } finally {
@@ -113,64 +74,145 @@ export async function run(): Promise<void> {
   }
 }
 
+function makeClient(inputs: Inputs, fleet: boolean, signal: AbortSignal): DatadogClient {
+  return new DatadogClient({
+    baseUrl: inputs.baseUrl,
+    apiKey: inputs.apiKey,
+    appKey: inputs.appKey,
+    userAgent: `${ACTION_NAME}/${ACTION_VERSION} (node ${process.versions.node})`,
+    where: inputs.where,
+    maxRetries: inputs.maxRetries,
+    timeoutMs: inputs.timeoutMs,
+    // The whole step, every connection's requests and waits, within timeout-seconds.
+    deadline: Date.now() + inputs.timeoutMs,
+    ...(fleet ? { gate: new RateGate(realClock) } : {}),
+    signal,
+    info: core.info,
+    debug: core.debug,
+  });
+}
+
+/** What the step is about to do, before any request. */
+function announce(inputs: Inputs, jobs: readonly Job[], files: number, secrets: SecretRegistry): void {
+  const { where } = inputs;
+  if (inputs.connectionId === undefined) {
+    const verb = inputs.dryRun ? "Planning" : "Applying";
+    core.info(
+      `${verb} ${jobs.length} connection${jobs.length === 1 ? "" : "s"} from ${files} file${files === 1 ? "" : "s"} on ${where.label}` +
+        `${inputs.dryRun ? " (dry run: nothing is sent)" : `, at most ${inputs.maxParallel} requests at a time`}.`,
+    );
+    return;
+  }
+  const job = jobs[0] as Job;
+  const fields = changesOf(job).map((change) => change.path);
+  core.info(
+    `${inputs.dryRun ? "Would update" : "Updating"} connection ${inputs.connectionId} on ${where.label}: ` +
+      `setting ${fields.join(", ")}`,
+  );
+  if (inputs.dryRun) {
+    core.info(
+      secrets.scrubMessage(
+        `Dry run: nothing sent. The request would be:\n${JSON.stringify(redact(job.request), null, 2)}`,
+      ),
+    );
+  }
+}
+
+/** What a document sets, as the one-connection summary lists it. */
+const changesOf = (job: Job) => listChanges(job.request.data.attributes);
+
+/** The `results` output: secret values never stand in it, but a name may repeat one. */
+function setResultsOutput(results: readonly ConnectionResult[], secrets: SecretRegistry): void {
+  core.setOutput("results", secrets.scrub(JSON.stringify(resultsOutput(results))));
+}
+
+/**
+ * One-connection mode: the outputs of Datadog's answer, the summary of that connection, or the
+ * failure as the client described it.
+ */
+async function reportOne(inputs: Inputs, job: Job, outcome: JobOutcome, secrets: SecretRegistry): Promise<void> {
+  const { result } = outcome;
+  const integration = job.request.data.attributes.integration?.type;
+  if (isFailure(result.status))
+    throw new Failure(outcome.problems ?? [{ title: "Not updated", message: result.message ?? "" }]);
+  if (inputs.dryRun) {
+    await summarize(secrets, {
+      dryRun: true,
+      connectionId: job.id,
+      site: inputs.where.label,
+      integration,
+      changes: changesOf(job),
+      request: redact(job.request),
+    });
+    return;
+  }
+  const { answer, response } = outcome;
+  if (!answer || !response) return;
+  const connection = readConnection(response.data);
+  // Text from Datadog's answer is quoted as JSON in the log: a line break in a connection's name
+  // must not start a line that the runner would read as a workflow command.
+  core.info(
+    `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
+      `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${collapseSpace(connection.integrationType)}) is updated.`,
+  );
+  if (answer.earlierMayHaveApplied && valueAt(job.request, EXTERNAL_ID_FLAG) === true) {
+    core.info(
+      "An earlier attempt may also have generated an external ID; the external-id output is the one in Datadog's last answer, which is current.",
+    );
+  }
+  setOutputs(connection, (text) => secrets.scrub(text));
+  await summarize(secrets, {
+    dryRun: false,
+    connectionId: connection.id,
+    site: inputs.where.label,
+    integration,
+    changes: changesOf(job),
+    connection,
+  });
+}
+
+/** Fleet mode: the count, an annotation for each connection that failed, the summary; exit 1 if any failed. */
+async function reportFleet(
+  results: readonly ConnectionResult[],
+  outcomes: ReadonlyMap<Job, JobOutcome>,
+  secrets: SecretRegistry,
+): Promise<void> {
+  core.info(totalsLine(results));
+  for (const outcome of outcomes.values()) {
+    const { result } = outcome;
+    if (!isFailure(result.status)) continue;
+    const title = outcome.problems?.[0]?.title ?? (result.status === "not-sent" ? "Not sent" : "Connection failed");
+    core.error(secrets.scrubMessage(resultLines({ ...result, fields: [] })[0] ?? ""), {
+      title,
+      ...(result.file ? { file: result.file } : {}),
+      ...(result.line ? { startLine: result.line } : {}),
+    });
+  }
+  if (results.some((result) => isFailure(result.status))) process.exitCode = core.ExitCode.Failure;
+}
+
 const EXTERNAL_ID_FLAG = ["data", "attributes", "integration", "credentials", "generate_new_external_id"];
 
-function readResponse(text: string, status: number): UpdateResponse {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Failure({
-      title: "Unexpected answer from Datadog",
-      message: `Datadog answered ${status} but not with JSON; the update may have been applied. Check the connection in Datadog.`,
-    });
+/** A warning for each field where Datadog's answer differs from what was sent, at the document's line. */
+function warnDifferences(job: Job, document: ParsedDocument, outcome: JobOutcome): void {
+  const attributes = outcome.response?.data.attributes;
+  if (!attributes) return;
+  // Paths as the document wrote them: under data.attributes only if it was a whole request document.
+  const whole = valueAt(document.parsed.value, ["data"]) !== undefined;
+  for (const path of differences(job.request.data.attributes, attributes)) {
+    const documentPath = whole ? ["data", "attributes", ...path] : path;
+    const position = document.parsed.locate(documentPath);
+    const file = document.source.file;
+    const where = position && file ? { file, startLine: position.line, startColumn: position.column } : {};
+    const subject = document.source.input === "connections" ? `${file}: connection ${job.id}: ` : "";
+    core.warning(
+      `${subject}Datadog's answer differs from the patch at ${formatPath(documentPath)}; check the connection in Datadog.`,
+      { title: "Answer differs from the patch", ...where },
+    );
   }
-  const result = responseSchema(valueAt(json, ["data", "attributes", "integration", "type"])).safeParse(json);
-  if (!result.success) {
-    const paths = [...new Set(result.error.issues.map((issue) => formatPath(issue.path)))].slice(0, 3).join(", ");
-    throw new Failure({
-      title: "Unexpected answer from Datadog",
-      message: `Datadog answered ${status} but its body is not an action connection (${paths}); the update may have been applied. Check the connection in Datadog.`,
-    });
-  }
-  return result.data;
 }
 
-function patchProblem(source: PatchSource, position: Position | undefined, message: string): Problem {
-  const where = position ? ` (line ${position.line}, column ${position.column})` : "";
-  return {
-    message: `${source.input}: ${message}${where}`,
-    title: "Invalid patch",
-    ...(source.file ? { file: source.file } : {}),
-    ...(source.file && position ? { line: position.line, column: position.column } : {}),
-  };
-}
-
-function pathProblem(source: PatchSource, parsed: ParsedPatch, problem: PathMessage): Problem {
-  const path = formatPath(problem.path);
-  return patchProblem(source, parsed.locate(problem.path), path ? `${path}: ${problem.message}` : problem.message);
-}
-
-function sortByPosition(problems: readonly PathMessage[], parsed: ParsedPatch): PathMessage[] {
-  const key = (problem: PathMessage) => {
-    const position = parsed.locate(problem.path);
-    return position ? position.line * 100_000 + position.column : 0;
-  };
-  return [...problems].sort((a, b) => key(a) - key(b));
-}
-
-function warnDifference(source: PatchSource, parsed: ParsedPatch, path: (string | number)[], whole: boolean): void {
-  const documentPath = whole ? ["data", "attributes", ...path] : path;
-  const position = parsed.locate(documentPath);
-  const where =
-    position && source.file ? { file: source.file, startLine: position.line, startColumn: position.column } : {};
-  core.warning(
-    `Datadog's answer differs from the patch at ${formatPath(documentPath)}; check the connection in Datadog.`,
-    { title: "Answer differs from the patch", ...where },
-  );
-}
-
-async function summarize(secrets: SecretRegistry, facts: Omit<SummaryFacts, "runUrl">): Promise<void> {
+async function summarize(secrets: SecretRegistry, facts: Omit<Parameters<typeof writeSummary>[0], "runUrl">) {
   await writeSummarySafely(() => writeSummary({ ...facts, runUrl: workflowRunUrl() }, (text) => secrets.scrub(text)));
 }
 

@@ -36,9 +36,10 @@ export function planFields(
   if (!integration) return walk.fields;
   const entry = findIntegration(integration.type);
   const nowIntegration = asObject(now.integration);
+  const known = current !== undefined;
   // A connection of another type (or credential kind) is rebuilt: every field it sets differs.
   const sameType = nowIntegration.type === integration.type;
-  if (!sameType) walk.text(["integration", "type"], false, integration.type, nowIntegration.type, true);
+  if (known && !sameType) walk.text(["integration", "type"], false, integration.type, nowIntegration.type, true);
   if (!entry) return walk.fields;
   walk.object(["integration"], integration, sameType ? nowIntegration : {}, entry.fields);
   const credentials = integration.credentials;
@@ -46,7 +47,7 @@ export function planFields(
   if (!credentials || !credentialKind) return walk.fields;
   const nowCredentials = sameType ? asObject(nowIntegration.credentials) : {};
   const sameKind = nowCredentials.type === credentials.type;
-  if (!sameKind && sameType) {
+  if (known && !sameKind && sameType) {
     walk.text(["integration", "credentials", "type"], false, credentials.type, nowCredentials.type, true);
   }
   walk.object(["integration", "credentials"], credentials, sameKind ? nowCredentials : {}, credentialKind.fields);

@@ -138,6 +138,8 @@ describe("action.yml", () => {
       "connection-id",
       "patch",
       "patch-file",
+      "connections",
+      "max-parallel",
       "site",
       "api-key",
       "app-key",
@@ -152,14 +154,16 @@ describe("action.yml", () => {
       "name",
       "integration-type",
       "connection",
+      "results",
     ]);
     const defaults = Object.fromEntries(
       Object.entries(ACTION.inputs).flatMap(([name, input]) =>
         input.default === undefined ? [] : [[name, input.default]],
       ),
     );
-    expect(defaults).toEqual({ "dry-run": "false", "timeout-seconds": "60", "max-retries": "3" });
-    expect(ACTION.inputs["connection-id"]?.required).toBe(true);
+    expect(defaults).toEqual({ "max-parallel": "4", "dry-run": "false", "timeout-seconds": "60", "max-retries": "3" });
+    // Either connection-id or connections: neither is required on its own.
+    expect(Object.values(ACTION.inputs).some((input) => input.required)).toBe(false);
     expect((parse(ACTION_TEXT) as Json).runs).toEqual({ using: "node24", main: "dist/index.js" });
   });
 
@@ -296,7 +300,9 @@ describe("examples/", () => {
       workspaceFiles: { [path]: read(path) },
     });
     expect(run.exitCode, run.maskedLog).toBe(0);
-    expect(run.outputs).toEqual({});
+    // Only results: a dry run sets none of the one-connection outputs.
+    expect(Object.keys(run.outputs)).toEqual(["results"]);
+    expect(JSON.parse(run.outputs.results ?? "[]")[0].status).toBe("would-update");
     expect(summaryText(run.summary)).toContain("dry run, nothing sent");
   });
 });
@@ -426,7 +432,7 @@ describe("the repository's workflows", () => {
       const file = inputs["patch-file"];
       const run = await runAction({ inputs, ...(file ? { workspaceFiles: { [file]: read(file) } } : {}) });
       expect(run.exitCode, `${step.name}: ${run.maskedLog}`).toBe(step["continue-on-error"] ? 1 : 0);
-      expect(run.outputs).toEqual({});
+      expect(Object.keys(run.outputs)).toEqual(step["continue-on-error"] ? [] : ["results"]);
     }
   });
 

@@ -5,7 +5,7 @@
  * connection and what becomes of each. One connection's failure never stops the others.
  */
 import { type Answer, RequestFailure } from "../datadog/client.ts";
-import { Failure } from "../failure.ts";
+import { Failure, type Problem } from "../failure.ts";
 import type { UpdateRequest, UpdateResponse } from "../patch/schema.ts";
 import { type CurrentState, differs, planFields, type SecretSource, setsSecret } from "../plan.ts";
 import type { ConnectionResult, FieldPlan, Status } from "../result.ts";
@@ -41,7 +41,7 @@ export interface ExecuteOptions {
   /** Cancellation: nothing more is started. */
   readonly signal?: AbortSignal;
   /** Called once per connection as soon as its outcome is known (the log line). */
-  readonly onResult?: (result: ConnectionResult, job: Job, answer: UpdateResponse | undefined) => void;
+  readonly onResult?: (result: ConnectionResult, job: Job, outcome: JobOutcome) => void;
 }
 
 /** Every job's result, in the jobs' order. */
@@ -52,9 +52,9 @@ export async function execute(jobs: readonly Job[], options: ExecuteOptions): Pr
     while (next < jobs.length) {
       const index = next++;
       const job = jobs[index] as Job;
-      const { result, answer } = await runJob(job, options);
-      results[index] = result;
-      options.onResult?.(result, job, answer);
+      const outcome = await runJob(job, options);
+      results[index] = outcome.result;
+      options.onResult?.(outcome.result, job, outcome);
     }
   };
   const workers = Math.max(1, Math.min(options.maxParallel, jobs.length));
@@ -62,9 +62,14 @@ export async function execute(jobs: readonly Job[], options: ExecuteOptions): Pr
   return results;
 }
 
-interface JobOutcome {
+/** What became of one job: its result, and what the one-connection outputs and messages need. */
+export interface JobOutcome {
   readonly result: ConnectionResult;
-  readonly answer?: UpdateResponse;
+  /** The PATCH's answer, read: the connection after the update. */
+  readonly response?: UpdateResponse;
+  readonly answer?: Answer;
+  /** Why it failed, as the client said it (with the annotations' titles). */
+  readonly problems?: readonly Problem[];
 }
 
 async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
@@ -92,7 +97,7 @@ async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
       currentName = typeof state.name === "string" ? state.name : "";
       currentType = state.integration.type;
     } catch (error) {
-      return { result: failed(job, offline, error, false, desiredName, desiredType) };
+      return failed(job, offline, error, false, desiredName, desiredType);
     }
   }
   const fields = planFields(attributes, current, job.fromEnv);
@@ -103,7 +108,8 @@ async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
     return { result: base("not-sent", fields, { ...named, message: "Cancelled before it was sent." }) };
   }
   try {
-    const answer = options.readAnswer(await api.updateConnection(job.id, job.request), job.id, true);
+    const sent = await api.updateConnection(job.id, job.request);
+    const answer = options.readAnswer(sent, job.id, true);
     const { integration } = answer.data.attributes;
     const credentials = (integration.credentials ?? {}) as Readonly<Record<string, unknown>>;
     return {
@@ -113,10 +119,11 @@ async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
         externalId:
           integration.type === "AWS" && typeof credentials.external_id === "string" ? credentials.external_id : "",
       }),
-      answer,
+      response: answer,
+      answer: sent,
     };
   } catch (error) {
-    return { result: failed(job, fields, error, true, named.name, named.integrationType) };
+    return failed(job, fields, error, true, named.name, named.integrationType);
   }
 }
 
@@ -128,18 +135,13 @@ function failed(
   sending: boolean,
   name: string,
   integrationType: string,
-): ConnectionResult {
+): JobOutcome {
   if (!(error instanceof Failure)) throw error;
   const delivery = error instanceof RequestFailure ? error.delivery : sending ? "maybe-applied" : "refused";
   const status: Status =
     delivery === "not-sent" ? "not-sent" : delivery === "maybe-applied" && sending ? "unknown" : "failed";
-  return result(job, {
-    status,
-    fields,
-    name,
-    integrationType,
-    message: error.problems.map((problem) => problem.message).join(" "),
-  });
+  const message = error.problems.map((problem) => problem.message).join(" ");
+  return { result: result(job, { status, fields, name, integrationType, message }), problems: error.problems };
 }
 
 function result(

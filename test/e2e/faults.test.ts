@@ -370,7 +370,8 @@ describe.concurrent("reading the answer", () => {
     expect(errors).toEqual([
       "Datadog answered 200 but not with JSON; the update may have been applied. Check the connection in Datadog.",
     ]);
-    expect(run.outputs).toEqual({});
+    expect(Object.keys(run.outputs)).toEqual(["results"]);
+    expect(JSON.parse(run.outputs.results ?? "[]")[0].status).toBe("unknown");
   });
 
   it("a 200 whose JSON is not an action connection: a clear failure", async ({ expect }) => {

@@ -120,7 +120,20 @@ describe.each(KINDS.map((kind) => [kind.kind.type, kind] as const))("%s", (_type
       "integration-type": kind.integration.type,
       "external-id": externalId,
       connection: run.outputs.connection,
+      results: run.outputs.results,
     });
+    expect(JSON.parse(run.outputs.results ?? "null")).toEqual([
+      {
+        file: null,
+        line: null,
+        id: kind.id,
+        name,
+        integration_type: kind.integration.type,
+        external_id: externalId,
+        status: "updated",
+        changed: expect.arrayContaining(["name"]),
+      },
+    ]);
     if (aws) expect(externalId).toMatch(/^[0-9a-f]{32}$/);
     const expectedCredentials = {
       type: kind.kind.type,

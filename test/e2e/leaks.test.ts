@@ -145,7 +145,7 @@ interface Scenario {
   /** Run for some kinds only, in turn (see ROTATING). */
   readonly rotating?: boolean;
   readonly exitCode: 0 | 1;
-  /** Whether Datadog is asked (else the simulator must receive nothing). */
+  /** Whether Datadog is asked to change the connection (else the simulator must receive no PATCH). */
   readonly sends: boolean;
   /** Whether the parser can still read each secret whole (and so must have masked it), for the kind at `index`. */
   readonly maskedWhole: boolean | ((index: number) => boolean);
@@ -377,7 +377,12 @@ async function runScenario(
       env: { RUNNER_DEBUG: "1" },
     });
     return {
-      outcome: { run, requests: simulator.requests.length, body: simulator.requests[0]?.json },
+      // A dry run with keys reads the connection (GET) to plan: only what would change it counts.
+      outcome: {
+        run,
+        requests: simulator.requests.filter((request) => request.method !== "GET").length,
+        body: simulator.requests.find((request) => request.method !== "GET")?.json,
+      },
       secrets: [...nasty.secrets.filter((secret) => !built.dropped?.includes(secret)), ...(built.extra ?? [])],
     };
   } finally {

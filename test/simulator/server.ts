@@ -38,6 +38,8 @@ export interface RecordedRequest {
   json: unknown;
   /** Date.now() when the request arrived. */
   at: number;
+  /** The status answered, once the answer is sent (undefined for a reset or a hang). */
+  status?: number;
 }
 
 export type Scripted =
@@ -230,6 +232,9 @@ export class Simulator {
         at,
       };
       this.requests.push(recorded);
+      response.once("finish", () => {
+        recorded.status = response.statusCode;
+      });
       if (size > MAX_BODY_BYTES) {
         this.#send(
           response,

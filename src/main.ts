@@ -3,16 +3,26 @@
  * build the request; in a dry run show it and stop; send; read the answer; set outputs; write the summary.
  */
 import * as core from "@actions/core";
+import { postComment } from "./comment.ts";
 import { differences } from "./compare.ts";
 import { DatadogClient } from "./datadog/client.ts";
 import { describeUnexpected, Failure, type Problem } from "./failure.ts";
-import { type PatchSource, readInputs, readKeys, readPatch } from "./inputs.ts";
+import { type Inputs, type PatchSource, readGitHubToken, readInputs, readKeys, readPatch } from "./inputs.ts";
+import type { Change } from "./patch/changes.ts";
 import type { PathMessage } from "./patch/errors.ts";
 import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
 import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
 import { validatePatch } from "./patch/validate.ts";
 import { formatPath, valueAt } from "./paths.ts";
-import { readConnection, type SummaryFacts, setOutputs, writeFailureSummary, writeSummary } from "./report.ts";
+import {
+  type Connection,
+  readConnection,
+  type SummaryFacts,
+  setOutputs,
+  writeFailureSummary,
+  writeSummary,
+} from "./report.ts";
+import type { ConnectionResult, Status } from "./result.ts";
 import { workflowRunUrl } from "./run-link.ts";
 import { findSecrets, redact, SecretRegistry } from "./secrets.ts";
 import { collapseSpace } from "./text.ts";
@@ -25,14 +35,17 @@ export async function run(): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => cancel.abort(signal);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  // What the pull-request comment reports if the run fails: known once the inputs are read.
+  let known: Known | undefined;
   try {
     const keys = readKeys(core.getInput, process.env);
-    secrets.register([keys.apiKey, keys.appKey].filter(Boolean));
+    secrets.register([keys.apiKey, keys.appKey, readGitHubToken(core.getInput)].filter(Boolean));
     // The patch's secrets are masked before anything is printed, a refusal of another input included.
     const source = readPatch(core.getInput, process.env);
     const parsed = parsePatch(source.text);
     secrets.register(findSecrets(parsed.value));
     const inputs = readInputs(core.getInput, process.env, { keys, patch: source });
+    known = { inputs, changes: [] };
 
     const [syntax] = parsed.problems;
     if (syntax) {
@@ -48,6 +61,7 @@ export async function run(): Promise<void> {
     const { request, changes } = validation;
     const { where } = inputs;
     const integration = request.data.attributes.integration?.type;
+    known = { inputs, changes, integration, name: request.data.attributes.name };
     core.info(
       `${inputs.dryRun ? "Would update" : "Updating"} connection ${inputs.connectionId} on ${where.label}: ` +
         `setting ${changes.map((change) => change.path).join(", ")}`,
@@ -63,6 +77,7 @@ export async function run(): Promise<void> {
         changes,
         request: shown,
       });
+      await comment(secrets, known, result(known, "would-update"), cancel.signal);
       return;
     }
 
@@ -105,8 +120,10 @@ export async function run(): Promise<void> {
       changes,
       connection,
     });
+    await comment(secrets, known, result({ ...known, connection }, "updated"), cancel.signal);
   } catch (error) {
-    await fail(error, secrets);
+    const messages = await fail(error, secrets);
+    if (known) await comment(secrets, known, result(known, "failed", messages.join("\n")), cancel.signal);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -189,11 +206,55 @@ async function writeSummarySafely(write: () => Promise<void>): Promise<void> {
   }
 }
 
+/** What this run knows of its one connection, for the pull-request comment. */
+interface Known {
+  readonly inputs: Inputs;
+  readonly changes: readonly Change[];
+  readonly integration?: string | undefined;
+  readonly name?: string | undefined;
+  readonly connection?: Connection;
+}
+
+/** The one connection's record; no current state is read in this mode, so no field has a `current`. */
+function result(known: Known, status: Status, message?: string): ConnectionResult {
+  const { inputs, connection } = known;
+  return {
+    file: inputs.patch.file ?? null,
+    line: inputs.patch.file ? 1 : null,
+    id: connection?.id ?? inputs.connectionId,
+    name: connection?.name ?? known.name ?? "",
+    integrationType: connection?.integrationType ?? known.integration ?? "",
+    externalId: connection?.externalId ?? "",
+    status,
+    fields: known.changes.map((change) => ({
+      path: change.path,
+      secret: change.secret,
+      desired: change.secret ? "" : change.shown,
+      differs: true,
+    })),
+    ...(message ? { message } : {}),
+  };
+}
+
+/** The comment, when `comment: true` asks for it on a pull request; never fails the step. */
+async function comment(secrets: SecretRegistry, known: Known, record: ConnectionResult, signal: AbortSignal) {
+  const { inputs } = known;
+  await postComment({
+    enabled: inputs.comment,
+    token: inputs.githubToken,
+    subject: { input: "connection-id", value: inputs.connectionId },
+    report: { dryRun: inputs.dryRun, site: inputs.where.label, results: [record], runUrl: workflowRunUrl() },
+    scrub: (text) => secrets.scrub(text),
+    signal,
+  });
+}
+
 /**
  * Reports a failure: each problem as an error annotation (at its file and line) and in the job
- * summary, where a person reading a scheduled run's page looks first; exit code 1.
+ * summary, where a person reading a scheduled run's page looks first; exit code 1. Returns the
+ * messages (scrubbed), for the comment.
  */
-async function fail(error: unknown, secrets: SecretRegistry): Promise<void> {
+async function fail(error: unknown, secrets: SecretRegistry): Promise<string[]> {
   if (!(error instanceof Failure)) core.debug(describeUnexpected(error));
   const problems: readonly Problem[] =
     error instanceof Failure
@@ -218,4 +279,5 @@ async function fail(error: unknown, secrets: SecretRegistry): Promise<void> {
   // What core.setFailed does, with the annotation properties it cannot take.
   process.exitCode = core.ExitCode.Failure;
   await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl()));
+  return messages;
 }

@@ -145,6 +145,8 @@ describe("action.yml", () => {
       "dry-run",
       "timeout-seconds",
       "max-retries",
+      "comment",
+      "github-token",
     ]);
     expect(Object.keys(ACTION.outputs)).toEqual([
       "connection-id",
@@ -158,13 +160,21 @@ describe("action.yml", () => {
         input.default === undefined ? [] : [[name, input.default]],
       ),
     );
-    expect(defaults).toEqual({ "dry-run": "false", "timeout-seconds": "60", "max-retries": "3" });
+    expect(defaults).toEqual({
+      "dry-run": "false",
+      "timeout-seconds": "60",
+      "max-retries": "3",
+      comment: "false",
+      "github-token": "${{ github.token }}",
+    });
     expect(ACTION.inputs["connection-id"]?.required).toBe(true);
     expect((parse(ACTION_TEXT) as Json).runs).toEqual({ using: "node24", main: "dist/index.js" });
   });
 
-  it("holds no expression: the runner evaluates them even in descriptions, and would not load the action", () => {
-    expect(ACTION_TEXT).not.toContain("${{");
+  it("holds no expression but github-token's default: the runner evaluates them even in descriptions", () => {
+    const expressions = ACTION_TEXT.split("\n").filter((line) => line.includes("${{"));
+    expect(expressions).toEqual(["    default: ${{ github.token }}"]);
+    expect(ACTION.inputs["github-token"]?.description).not.toContain("${{");
   });
 
   it("names the version package.json has, as the User-Agent sends it", () => {

@@ -165,6 +165,7 @@ describe("action.yml", () => {
       "timeout-seconds": "60",
       "max-retries": "3",
       comment: "false",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
       "github-token": "${{ github.token }}",
     });
     expect(ACTION.inputs["connection-id"]?.required).toBe(true);
@@ -173,6 +174,7 @@ describe("action.yml", () => {
 
   it("holds no expression but github-token's default: the runner evaluates them even in descriptions", () => {
     const expressions = ACTION_TEXT.split("\n").filter((line) => line.includes("${{"));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
     expect(expressions).toEqual(["    default: ${{ github.token }}"]);
     expect(ACTION.inputs["github-token"]?.description).not.toContain("${{");
   });

@@ -285,8 +285,9 @@ describe("what reaches GitHub", () => {
     const token = 'tok-9f8e7d6c5b4a "q" <b>&amp; é\\n';
     const bearer = "Bearer 1a2b3c4d5e6f7a8b9c0d";
     const parameter = "p@ss/w0rd+key=value%41";
+    // The name repeats a secret (a paste gone wrong): only the scrub before escaping can catch it.
     const patch = [
-      "name: Payments API",
+      `name: ${JSON.stringify(`Payments ${bearer}`)}`,
       "integration:",
       "  type: HTTP",
       "  credentials:",
@@ -309,6 +310,7 @@ describe("what reaches GitHub", () => {
     expect(forms.filter((form) => seen.includes(form))).toEqual([]);
     expect(seen).toContain("•••• will be written");
     expect(seen).toContain("•••• written");
+    expect(seen).toContain("| Payments •••• | HTTP |");
   });
 });
 

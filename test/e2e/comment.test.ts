@@ -159,6 +159,13 @@ describe("the plan as one pull-request comment", () => {
     expect(github.requests[1]?.headers["content-type"]).toBe("application/json; charset=utf-8");
   });
 
+  it("masks the GitHub token before anything is printed", async () => {
+    const run = await step();
+    expect(run.commands[0]?.command).toBe("add-mask");
+    expect(run.masks).toContain(GITHUB_TOKEN);
+    expect(run.stdout.indexOf(`::add-mask::${GITHUB_TOKEN}`)).toBeLessThan(run.stdout.indexOf("Would update"));
+  });
+
   it("a fork's read-only token (403) is one warning, and the step keeps the plan's exit code", async () => {
     github.answerNext({
       method: "POST",
@@ -227,6 +234,45 @@ describe("the plan as one pull-request comment", () => {
     expect(run.commands.filter((c) => c.command === "debug").map((c) => c.message)).toContain(
       "comment: true does nothing on a push event; only pull_request and pull_request_target.",
     );
+  });
+
+  it("GitHub out of reach is a warning, and the step passes", async () => {
+    const closed = await GitHubStandIn.start();
+    await closed.close();
+    const run = await runAction({
+      inputs: {
+        "connection-id": OPENAI,
+        patch: ROTATE,
+        "dry-run": "true",
+        comment: "true",
+        "github-token": GITHUB_TOKEN,
+      },
+      env: {
+        GITHUB_API_URL: closed.url,
+        GITHUB_EVENT_PATH: eventPath,
+        GITHUB_EVENT_NAME: "pull_request",
+        GITHUB_WORKFLOW: "w",
+        GITHUB_JOB: "j",
+      },
+    });
+    expect(run.exitCode, run.maskedLog).toBe(0);
+    expect(warnings(run)).toEqual([
+      "Could not comment on pull request #7: GitHub could not be reached. The plan is in the job summary.",
+    ]);
+  });
+
+  it("an event payload without a pull request number is a warning, not a failure", async () => {
+    const odd = join(folder, "odd-event.json");
+    writeFileSync(odd, JSON.stringify({ action: "opened" }));
+    const run = await runAction({
+      inputs: { "connection-id": OPENAI, patch: ROTATE, "dry-run": "true", comment: "true", "github-token": "x" },
+      env: { GITHUB_API_URL: github.url, GITHUB_EVENT_PATH: odd, GITHUB_EVENT_NAME: "pull_request" },
+    });
+    expect(run.exitCode, run.maskedLog).toBe(0);
+    expect(github.requests).toEqual([]);
+    expect(warnings(run)).toEqual([
+      "Could not comment: the event payload (GITHUB_EVENT_PATH) names no pull request, or GITHUB_REPOSITORY is not owner/name. The plan is in the job summary.",
+    ]);
   });
 
   it("comment: false (the default) sends nothing to GitHub", async () => {

@@ -148,7 +148,9 @@ function detailsBlock(result: ConnectionResult, dryRun: boolean, text: Escape, c
   if (result.message) lines.push(text(result.message), "");
   if (result.externalId) lines.push(`AWS external ID: ${code(result.externalId)}`, "");
   if (result.fields.length > 0) {
-    lines.push(`| Field | ${dryRun ? "Current → desired" : "Change"} |`, "| --- | --- |");
+    // Without the current state (not read in this run), the column says only what is set.
+    const read = result.fields.some((field) => field.current !== undefined);
+    lines.push(`| Field | ${read ? "Current → desired" : dryRun ? "Would set" : "Set"} |`, "| --- | --- |");
     for (const field of result.fields) lines.push(`| ${code(field.path)} | ${fieldChange(field, dryRun, code)} |`);
     lines.push("");
   }

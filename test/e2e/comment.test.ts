@@ -375,7 +375,7 @@ function expectedMarkupBody(port: string): string {
     "",
     `<details><summary>${name} (<code>a50e6e59&#45;258f&#45;497f&#45;a77f&#45;9283d7232920</code>): would update</summary>`,
     "",
-    "| Field | Current → desired |",
+    "| Field | Would set |",
     "| --- | --- |",
     `| <code>name</code> | <code>${name}</code> |`,
     "| <code>tags</code> | <code>team&#58;payments, owner&#58;&#64;&#8203;acme/ops</code> |",

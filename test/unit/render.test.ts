@@ -69,6 +69,17 @@ describe("renderReport", () => {
     );
   });
 
+  it("without the current state, says only what would be set, or was", () => {
+    const unread = {
+      ...httpResult(1, 0),
+      fields: [{ path: "name", secret: false, desired: "Payments", differs: true }],
+    };
+    const plan = renderReport({ dryRun: true, site: "datadoghq.com", results: [unread], runUrl: RUN });
+    expect(plan).toContain("| Field | Would set |\n| --- | --- |\n| <code>name</code> | <code>Payments</code> |\n");
+    const applied = renderReport({ dryRun: false, site: "datadoghq.com", results: [unread], runUrl: RUN });
+    expect(applied).toContain("| Field | Set |\n");
+  });
+
   it("says when nothing is to change, in a dry run and after an apply", () => {
     const unchanged = { ...httpResult(1), status: "unchanged" as const, fields: [] };
     const plan = renderReport({ dryRun: true, site: "datadoghq.com", results: [unchanged, unchanged], runUrl: RUN });
@@ -89,6 +100,7 @@ describe("renderReport", () => {
     const text = renderReport({ dryRun: false, site: "datadoghq.eu", results: [updated, failed], runUrl: RUN });
     expect(text).toContain("2 connections: 1 updated, 1 failed.");
     expect(text).toContain("| •••• written |");
+    expect(text).toContain("| Field | Current → desired |");
     expect(text).toContain("Datadog answered 404&#58; connection not found");
   });
 

@@ -116,11 +116,12 @@ export async function postComment(request: CommentRequest): Promise<void> {
     if (found === undefined) {
       const created = await octokit.rest.issues.createComment({ ...where, body, ...options });
       core.info(
-        `Commented the ${request.report.dryRun ? "plan" : "outcome"} on pull request #${number}: ${created.data.html_url}`,
+        `Commented the ${request.report.dryRun ? "plan" : "outcome"} on pull request #${number}: ${forLog(String(created.data.html_url))}`,
       );
     } else {
       const updated = await octokit.rest.issues.updateComment({ owner, repo, comment_id: found, body, ...options });
-      core.info(`Updated the comment on pull request #${number}: ${updated.data.html_url}`);
+      // The address is GitHub's text: through the boundary like any other.
+      core.info(`Updated the comment on pull request #${number}: ${forLog(String(updated.data.html_url))}`);
     }
   } catch (error) {
     core.warning(describeCommentError(error, number, request.scrub, signal.aborted), {

@@ -207,6 +207,20 @@ describe("the plan as one pull-request comment", () => {
     expect(run.commands.filter((c) => c.command === "set-output")).toEqual([]);
   });
 
+  it("GitHub's answer is text from outside: its address in the log is no workflow command", async () => {
+    github.answerNext({
+      method: "POST",
+      status: 201,
+      body: { id: 1, html_url: "https://github.com/x ##[set-output name=connection-id;]attacker\n::error::no" },
+    });
+    const run = await step();
+    expect(run.exitCode, run.maskedLog).toBe(0);
+    expect(run.commands.filter((c) => ["set-output", "error"].includes(c.command))).toEqual([]);
+    expect(run.maskedLog).toContain(
+      "Commented the plan on pull request #7: https://github.com/x #\u200b#[set-output name=connection-id;]attacker\n\u200b::error::no",
+    );
+  });
+
   it("an update applied and then a failed comment: the step passes and says it was applied", async () => {
     github.answerNext({ method: "POST", status: 404, body: { message: "Not Found" } });
     const run = await step({ dryRun: false });

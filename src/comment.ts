@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import * as core from "@actions/core";
 import { context } from "@actions/github";
 import { forLog } from "./boundary.ts";
+import { describeUnexpected } from "./failure.ts";
 import { type Report, renderReport } from "./render.ts";
 import { collapseSpace } from "./text.ts";
 import { ACTION_NAME, ACTION_VERSION } from "./version.ts";
@@ -87,18 +88,18 @@ export async function postComment(request: CommentRequest): Promise<void> {
     });
     return;
   }
-  const marker = commentMarker(context.workflow ?? "", context.job ?? "", request.subject);
-  const body = `${marker}\n${renderReport(request.report, {
-    maxBytes: COMMENT_MAX_CHARS - Buffer.byteLength(`${marker}\n`),
-    moreWhere: "the job summary",
-    moreUrl: request.report.runUrl,
-    scrub: request.scrub,
-  })}`;
   const signal = AbortSignal.any([
     AbortSignal.timeout(COMMENT_TIMEOUT_MS),
     ...(request.signal ? [request.signal] : []),
   ]);
   try {
+    const marker = commentMarker(context.workflow ?? "", context.job ?? "", request.subject);
+    const body = `${marker}\n${renderReport(request.report, {
+      maxBytes: COMMENT_MAX_CHARS - Buffer.byteLength(`${marker}\n`),
+      moreWhere: "the job summary",
+      moreUrl: request.report.runUrl,
+      scrub: request.scrub,
+    })}`;
     const { getOctokit } = await import("./github-api.ts");
     const octokit = getOctokit(request.token, { userAgent: `${ACTION_NAME}/${ACTION_VERSION}` });
     const options = { headers: { "x-github-api-version": GITHUB_API_VERSION }, request: { signal } };
@@ -124,6 +125,7 @@ export async function postComment(request: CommentRequest): Promise<void> {
       core.info(`Updated the comment on pull request #${number}: ${forLog(String(updated.data.html_url))}`);
     }
   } catch (error) {
+    if ((error as { name?: unknown } | null)?.name !== "HttpError") core.debug(describeUnexpected(error));
     core.warning(describeCommentError(error, number, request.scrub, signal.aborted), {
       title: "No pull-request comment",
     });
@@ -147,7 +149,12 @@ export function describeCommentError(
     const said = message ? `: ${forLog(scrub(message))}` : "";
     return `Could not comment on pull request #${number}: GitHub answered ${status}${said}. The plan is in the job summary.`;
   }
-  // Octokit reports a network error or an abort as a 500 without a response.
-  const kind = stopped ? "stopped before GitHub answered" : "GitHub could not be reached";
+  // Octokit reports a network error or an abort as an HttpError (500) without a response.
+  const http = (error as { name?: unknown } | null)?.name === "HttpError";
+  const kind = stopped
+    ? "stopped before GitHub answered"
+    : http
+      ? "GitHub could not be reached"
+      : `unexpected ${error instanceof Error ? error.name : typeof error}`;
   return `Could not comment on pull request #${number}: ${kind}. The plan is in the job summary.`;
 }

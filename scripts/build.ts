@@ -1,7 +1,8 @@
 /**
  * Builds dist/ (or the folder given): dist/index.js, the action, one minified CommonJS bundle;
- * dist/proxy.mjs, npm undici for the proxy route, loaded only when a proxy applies; and
- * dist/licenses.txt.
+ * dist/proxy.mjs, npm undici for the proxy route, loaded only when a proxy applies; dist/github.mjs,
+ * Octokit for the pull-request comment, loaded only to comment; dist/shared-*.mjs, what those two
+ * share (undici); and dist/licenses.txt.
  *
  * CommonJS because Node starts a CommonJS entry without its ES module loader: about 5 ms of a
  * ~150 ms run (README, "Performance"). The proxy bundle is a module so that its exports have names.
@@ -17,7 +18,7 @@
  * module that is used is never left out whatever this list says.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 
@@ -51,11 +52,20 @@ const sideEffectFree: Plugin = {
   },
 };
 
-/** The main bundle imports the proxy bundle by its file name, not its source. */
-const proxyApart: Plugin = {
-  name: "proxy-apart",
+/** Modules bundled apart (source → file name in dist/), loaded by the action only when it needs them. */
+const APART: Readonly<Record<string, string>> = {
+  "src/datadog/proxy-undici.ts": "proxy",
+  "src/github-api.ts": "github",
+};
+
+/** The main bundle imports the bundles built apart by their file names, not their sources. */
+const apart: Plugin = {
+  name: "apart",
   setup(context) {
-    context.onResolve({ filter: /proxy-undici\.ts$/ }, () => ({ path: "./proxy.mjs", external: true }));
+    context.onResolve({ filter: /\.ts$/ }, (args) => {
+      const source = Object.keys(APART).find((path) => path.endsWith(`/${basename(args.path)}`));
+      return source ? { path: `./${APART[source]}.mjs`, external: true } : undefined;
+    });
   },
 };
 
@@ -78,16 +88,21 @@ const action = await build({
   entryPoints: ["src/index.ts"],
   outfile: join(staging, "index.js"),
   format: "cjs",
-  plugins: [sideEffectFree, proxyApart],
+  plugins: [sideEffectFree, apart],
   // ESM dependencies (fdir, under tinyglobby) call createRequire(import.meta.url), which CommonJS lacks.
   define: { "import.meta.url": "__import_meta_url" },
   banner: { js: 'var __import_meta_url=require("node:url").pathToFileURL(__filename).href;' },
 });
+// One build for both, split: they share undici (the comment's Octokit fetches through it) as one chunk.
 const proxy = await build({
   ...common,
-  entryPoints: ["src/datadog/proxy-undici.ts"],
-  outfile: join(staging, "proxy.mjs"),
+  entryPoints: Object.entries(APART).map(([path, name]) => ({ in: path, out: name })),
+  outdir: staging,
+  outExtension: { ".js": ".mjs" },
+  splitting: true,
+  chunkNames: "shared-[hash]",
   format: "esm",
+  plugins: [sideEffectFree],
   // Bundled CommonJS (undici) requires Node's own modules; a module has no `require` of its own.
   banner: {
     js: 'import{createRequire as __createRequire}from"node:module";const require=__createRequire(import.meta.url);',

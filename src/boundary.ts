@@ -19,9 +19,17 @@ export function forLog(text: string): string {
     .join("\n");
 }
 
-/** `text` as literal text in GitHub Markdown/HTML (summary, comment): escaped, on one visual line. */
+/**
+ * `text` as literal text in GitHub Markdown/HTML (summary, comment): escaped, on one visual line.
+ * GitHub finds mentions (`@team`) and issue references (`#12`) in the rendered text, after entities
+ * are decoded: a zero-width space after each `@` and `#` keeps them from notifying anyone or linking
+ * another issue (as Renovate does in release notes).
+ */
 export function forMarkup(text: string): string {
   return text
-    .replace(/[&<>"'\\`*_[\]()!#|~@{}+\-.:=]/g, (char) => `&#${char.charCodeAt(0)};`)
+    .replace(/[&<>"'\\`*_[\]()!#|~@{}+\-.:=]/g, (char) => `&#${char.charCodeAt(0)};${MENTIONS.has(char) ? ZWSP : ""}`)
     .replace(/\r\n|\r|\n/g, "<br>");
 }
+
+const MENTIONS: ReadonlySet<string> = new Set(["@", "#"]);
+const ZWSP = "&#8203;";

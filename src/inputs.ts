@@ -32,6 +32,10 @@ export interface Inputs {
   readonly dryRun: boolean;
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  /** Post the plan (or the outcome) as a pull-request comment. */
+  readonly comment: boolean;
+  /** For that comment; masked with the keys, before anything is printed. */
+  readonly githubToken: string;
 }
 
 /** `core.getInput`: trims the value unless told not to. */
@@ -50,6 +54,11 @@ export function readKeys(getInput: GetInput, env: NodeJS.ProcessEnv): { apiKey: 
     apiKey: getInput("api-key").trim() || (env.DD_API_KEY ?? "").trim(),
     appKey: getInput("app-key").trim() || (env.DD_APP_KEY ?? "").trim(),
   };
+}
+
+/** The `github-token` input (the workflow's token by default); read first, with the keys, to be masked first. */
+export function readGitHubToken(getInput: GetInput): string {
+  return getInput("github-token").trim();
 }
 
 /** Every input but the sources of documents (read first, to mask their secrets before anything else). */
@@ -77,6 +86,8 @@ export function readInputs(
     dryRun,
     timeoutMs: readNumber(getInput, "timeout-seconds", 60, { min: 1, max: MAX_TIMEOUT_SECONDS, integer: false }) * 1000,
     maxRetries: readNumber(getInput, "max-retries", 3, { min: 0, max: MAX_RETRIES, integer: true }),
+    comment: readBoolean(getInput, "comment", false),
+    githubToken: readGitHubToken(getInput),
   };
 }
 

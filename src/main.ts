@@ -6,6 +6,7 @@
  */
 import * as core from "@actions/core";
 import { readAnswer } from "./answer.ts";
+import { postComment } from "./comment.ts";
 import { differences } from "./compare.ts";
 import { DatadogClient } from "./datadog/client.ts";
 import { RateGate } from "./datadog/rate-gate.ts";
@@ -13,10 +14,11 @@ import { realClock } from "./datadog/retry.ts";
 import { describeUnexpected, Failure, type Problem } from "./failure.ts";
 import { execute, type Job, type JobOutcome } from "./fleet/execute.ts";
 import { isFailure, resultLines, totalsLine } from "./fleet/lines.ts";
-import { type Inputs, readInputs, readKeys, readSources } from "./inputs.ts";
+import { type Inputs, readGitHubToken, readInputs, readKeys, readSources } from "./inputs.ts";
 import { type ParsedDocument, parseSources, toJobs } from "./jobs.ts";
 import { listChanges } from "./patch/changes.ts";
 import { formatPath, valueAt } from "./paths.ts";
+import { renderReport, SUMMARY_MAX_BYTES } from "./render.ts";
 import { readConnection, setOutputs, writeFailureSummary, writeSummary } from "./report.ts";
 import { type ConnectionResult, resultsOutput } from "./result.ts";
 import { workflowRunUrl } from "./run-link.ts";
@@ -31,15 +33,18 @@ export async function run(): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => cancel.abort(signal);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  // The pull-request comment, once the inputs that ask for it are read: it reports a refusal too.
+  let comment: Commenter | undefined;
   try {
     const keys = readKeys(core.getInput, process.env);
-    secrets.register([keys.apiKey, keys.appKey].filter(Boolean));
+    secrets.register([keys.apiKey, keys.appKey, readGitHubToken(core.getInput)].filter(Boolean));
     // Every document's secrets are masked before anything is printed, a refusal of another input included.
     const sources = readSources(core.getInput, process.env);
     const documents = parseSources(sources);
     for (const document of documents) secrets.register(findSecrets(document.parsed.value));
     const fleet = sources[0]?.input === "connections";
     const inputs = readInputs(core.getInput, process.env, keys, fleet);
+    comment = commenter(inputs, core.getInput(fleet ? "connections" : "connection-id"), secrets, cancel.signal);
     const jobs = toJobs(documents, inputs.connectionId);
 
     announce(inputs, jobs, sources.length, secrets);
@@ -64,10 +69,12 @@ export async function run(): Promise<void> {
       },
     }).finally(() => client?.close());
     setResultsOutput(results, secrets);
-    if (fleet) await reportFleet(results, outcomes, secrets);
+    if (fleet) await reportFleet(inputs, results, outcomes, secrets);
     else await reportOne(inputs, jobs[0] as Job, outcomes.get(jobs[0] as Job) as JobOutcome, secrets);
+    await comment(results);
   } catch (error) {
-    await fail(error, secrets);
+    const messages = await fail(error, secrets);
+    await comment?.([], messages);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -133,8 +140,11 @@ function setResultsOutput(results: readonly ConnectionResult[], secrets: SecretR
 async function reportOne(inputs: Inputs, job: Job, outcome: JobOutcome, secrets: SecretRegistry): Promise<void> {
   const { result } = outcome;
   const integration = job.request.data.attributes.integration?.type;
-  if (isFailure(result.status))
-    throw new Failure(outcome.problems ?? [{ title: "Not updated", message: result.message ?? "" }]);
+  if (isFailure(result.status)) {
+    // Reported as any failure is; the comment that follows still shows the connection's record.
+    await fail(new Failure(outcome.problems ?? [{ title: "Not updated", message: result.message ?? "" }]), secrets);
+    return;
+  }
   if (inputs.dryRun) {
     await summarize(secrets, {
       dryRun: true,
@@ -173,6 +183,7 @@ async function reportOne(inputs: Inputs, job: Job, outcome: JobOutcome, secrets:
 
 /** Fleet mode: the count, an annotation for each connection that failed, the summary; exit 1 if any failed. */
 async function reportFleet(
+  inputs: Inputs,
   results: readonly ConnectionResult[],
   outcomes: ReadonlyMap<Job, JobOutcome>,
   secrets: SecretRegistry,
@@ -189,6 +200,33 @@ async function reportFleet(
     });
   }
   if (results.some((result) => isFailure(result.status))) process.exitCode = core.ExitCode.Failure;
+  const report = { dryRun: inputs.dryRun, site: inputs.where.label, results, runUrl: workflowRunUrl() };
+  const scrub = (text: string) => secrets.scrub(text);
+  await writeSummarySafely(async () => {
+    const text = renderReport(report, { maxBytes: SUMMARY_MAX_BYTES, moreWhere: "the log", scrub });
+    await core.summary.emptyBuffer().addRaw(text).write();
+  });
+}
+
+/** Posts the report (or the refusal) as the pull-request comment; never fails the step. */
+type Commenter = (results: readonly ConnectionResult[], problems?: readonly string[]) => Promise<void>;
+
+function commenter(inputs: Inputs, subject: string, secrets: SecretRegistry, signal: AbortSignal): Commenter {
+  return (results, problems) =>
+    postComment({
+      enabled: inputs.comment,
+      token: inputs.githubToken,
+      subject: { input: inputs.connectionId === undefined ? "connections" : "connection-id", value: subject.trim() },
+      report: {
+        dryRun: inputs.dryRun,
+        site: inputs.where.label,
+        results,
+        runUrl: workflowRunUrl(),
+        ...(problems ? { problems } : {}),
+      },
+      scrub: (text) => secrets.scrub(text),
+      signal,
+    });
 }
 
 const EXTERNAL_ID_FLAG = ["data", "attributes", "integration", "credentials", "generate_new_external_id"];
@@ -235,7 +273,7 @@ async function writeSummarySafely(write: () => Promise<void>): Promise<void> {
  * Reports a failure: each problem as an error annotation (at its file and line) and in the job
  * summary, where a person reading a scheduled run's page looks first; exit code 1.
  */
-async function fail(error: unknown, secrets: SecretRegistry): Promise<void> {
+async function fail(error: unknown, secrets: SecretRegistry): Promise<string[]> {
   if (!(error instanceof Failure)) core.debug(describeUnexpected(error));
   const problems: readonly Problem[] =
     error instanceof Failure
@@ -260,4 +298,5 @@ async function fail(error: unknown, secrets: SecretRegistry): Promise<void> {
   // What core.setFailed does, with the annotation properties it cannot take.
   process.exitCode = core.ExitCode.Failure;
   await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl()));
+  return messages;
 }

@@ -147,6 +147,8 @@ describe("action.yml", () => {
       "dry-run",
       "timeout-seconds",
       "max-retries",
+      "comment",
+      "github-token",
     ]);
     expect(Object.keys(ACTION.outputs)).toEqual([
       "connection-id",
@@ -161,14 +163,25 @@ describe("action.yml", () => {
         input.default === undefined ? [] : [[name, input.default]],
       ),
     );
-    expect(defaults).toEqual({ "max-parallel": "4", "dry-run": "false", "timeout-seconds": "60", "max-retries": "3" });
+    expect(defaults).toEqual({
+      "max-parallel": "4",
+      "dry-run": "false",
+      "timeout-seconds": "60",
+      "max-retries": "3",
+      comment: "false",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+      "github-token": "${{ github.token }}",
+    });
     // Either connection-id or connections: neither is required on its own.
     expect(Object.values(ACTION.inputs).some((input) => input.required)).toBe(false);
     expect((parse(ACTION_TEXT) as Json).runs).toEqual({ using: "node24", main: "dist/index.js" });
   });
 
-  it("holds no expression: the runner evaluates them even in descriptions, and would not load the action", () => {
-    expect(ACTION_TEXT).not.toContain("${{");
+  it("holds no expression but github-token's default: the runner evaluates them even in descriptions", () => {
+    const expressions = ACTION_TEXT.split("\n").filter((line) => line.includes("${{"));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
+    expect(expressions).toEqual(["    default: ${{ github.token }}"]);
+    expect(ACTION.inputs["github-token"]?.description).not.toContain("${{");
   });
 
   it("names the version package.json has, as the User-Agent sends it", () => {

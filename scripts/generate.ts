@@ -4,25 +4,30 @@
  *   schema/patch.schema.json     the JSON Schema of patch files, from the zod schemas (src/patch/schema.ts)
  *   README.md, between markers   the table of supported integrations (src/patch/integrations.ts) and the
  *                                inputs and outputs tables (action.yml)
+ *   README.md, throughout        the repository's slug (package.json `repository`) and every `uses:` pin,
+ *                                from the workflows and .github/readme-pins/action.yml (what Dependabot updates)
+ *   CHANGELOG.md's links         compare and release links of each entry, from the slug
  *
  * test/docs.test.ts fails when the committed files differ from what this writes.
  *
  * The JSON Schema targets draft-07: the YAML extension of VS Code (yaml-language-server) and most
  * editors validate draft-07 fully and newer drafts only in part.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import * as z from "zod/mini";
 import { ATTRIBUTE_FIELDS, type Field, type Fields, INTEGRATIONS } from "../src/patch/integrations.ts";
 import { attributesSchema, requestSchema } from "../src/patch/schema.ts";
+import { changelogEntries } from "./release-check.ts";
+import { type Repository, readRepository, schemaUrl } from "./repository.ts";
 
 export const ROOT: string = fileURLToPath(new URL("..", import.meta.url));
 export const SCHEMA_PATH = "schema/patch.schema.json";
-/** Where users point their editor at the schema; OWNER is the account that hosts the action. */
-export const SCHEMA_URL =
-  "https://raw.githubusercontent.com/OWNER/update-datadog-action-connection/v1/schema/patch.schema.json";
+export const REPOSITORY: Repository = readRepository(ROOT);
+/** Where users point their editor at the schema, from package.json's `repository`. */
+export const SCHEMA_URL: string = schemaUrl(REPOSITORY, "patch.schema.json");
 
 type JsonObject = Record<string, unknown>;
 
@@ -31,7 +36,7 @@ type JsonObject = Record<string, unknown>;
  * request document (`data: {type: action_connection, attributes: ...}`), both from the zod schemas
  * the action validates with. Field docs and examples come from the table through zod's registry.
  */
-export function patchJsonSchema(): JsonObject {
+export function patchJsonSchema(repository: Repository = REPOSITORY): JsonObject {
   const options = { io: "input", target: "draft-07" } as const;
   const attributes = withoutMeta(z.toJSONSchema(attributesSchema(), options));
   const request = withoutMeta(z.toJSONSchema(requestSchema(), options));
@@ -42,7 +47,7 @@ export function patchJsonSchema(): JsonObject {
   dataProperties.attributes = { $ref: "#/definitions/attributes" };
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
-    $id: SCHEMA_URL,
+    $id: schemaUrl(repository, "patch.schema.json"),
     title: "Datadog Action Connection patch",
     description:
       "A patch for update-datadog-action-connection: the attributes of a Datadog Action Connection to change " +
@@ -206,16 +211,108 @@ export function replaceSection(text: string, name: string, content: string): str
   return `${text.slice(0, from + start.length)}\n${note}\n\n${content}\n\n${text.slice(to)}`;
 }
 
+// ── The slug and the pins ──────────────────────────────────────────────────────────────────────────
+
+/** Where the README's pins come from: the files Dependabot updates. */
+export const PIN_SOURCES_DIR = ".github/readme-pins";
+
+export interface Pin {
+  readonly action: string;
+  readonly commit: string;
+  readonly version: string;
+}
+
+const USES_LINE = /^(\s*(?:-\s+)?uses:\s*)([\w.-]+\/[\w./-]+)@(\S+)(.*)$/gm;
+
+/** `uses: owner/name@<40 hex> # vX.Y.Z` lines of a text. */
+export function pinsIn(text: string): Pin[] {
+  return [...text.matchAll(USES_LINE)].flatMap(([, , action = "", ref = "", rest = ""]) => {
+    const version = /^\s*#\s*(v\d+(?:\.\d+)*)\s*$/.exec(rest)?.[1];
+    return /^[0-9a-f]{40}$/.test(ref) && version ? [{ action, commit: ref, version }] : [];
+  });
+}
+
+/** action → its pin, from the workflows and .github/readme-pins/; the same action pinned twice differently is an error. */
+export function pinSources(root: string = ROOT): Map<string, Pin> {
+  const files = [
+    ...readdirSync(join(root, ".github/workflows"))
+      .filter((name) => /\.ya?ml$/.test(name))
+      .map((name) => `.github/workflows/${name}`),
+    `${PIN_SOURCES_DIR}/action.yml`,
+  ];
+  const pins = new Map<string, Pin>();
+  for (const path of files) {
+    for (const pin of pinsIn(readFileSync(join(root, path), "utf8"))) {
+      const known = pins.get(pin.action);
+      if (known && known.commit !== pin.commit) {
+        throw new Error(
+          `${path} pins ${pin.action} at ${pin.version}, another file at ${known.version}: pin one commit`,
+        );
+      }
+      pins.set(pin.action, pin);
+    }
+  }
+  return pins;
+}
+
+/** The README's text with every mention of the action's repository naming `repository`. */
+export function withSlug(text: string, repository: Repository): string {
+  return text.replace(new RegExp(`(?<![\\w.-])[\\w.-]+/${repository.name}(?![\\w-])`, "g"), repository.slug);
+}
+
+/**
+ * Every `uses:` in the README's examples pinned as its source pins it. This action's own `uses:` lines
+ * get its pin once .github/readme-pins/ has one (after the first release); until then `@v1`.
+ */
+export function withPins(text: string, pins: ReadonlyMap<string, Pin>, repository: Repository): string {
+  return text.replace(USES_LINE, (line, lead: string, action: string, ref: string, rest: string) => {
+    // `@<40-character commit SHA>`: a form to fill in, shown as such
+    if (ref.startsWith("<")) return line;
+    if (action === repository.slug) {
+      const own = pins.get(action);
+      return own ? `${lead}${action}@${own.commit} # ${own.version}` : `${lead}${action}@v1`;
+    }
+    if (!/^[0-9a-f]{40}$/.test(ref)) return line;
+    const pin = pins.get(action);
+    if (!pin) {
+      throw new Error(
+        `README.md uses ${action}, which no workflow pins: add it to ${PIN_SOURCES_DIR}/action.yml, pinned by SHA`,
+      );
+    }
+    return `${lead}${action}@${pin.commit} # ${pin.version}${rest.replace(/^\s*#\s*v[\d.]+/, "")}`;
+  });
+}
+
+/** CHANGELOG.md with its link definitions written from its entries and the slug. */
+export function changelogWithLinks(text: string, repository: Repository): string {
+  const base = `https://github.com/${repository.slug}`;
+  const versions = changelogEntries(text).map((entry) => entry.version);
+  const released = versions.filter((version) => version.toLowerCase() !== "unreleased");
+  const links = versions.map((version, at) => {
+    if (version.toLowerCase() === "unreleased") {
+      const latest = released[0];
+      return `[${version}]: ${latest ? `${base}/compare/v${latest}...HEAD` : `${base}/commits/HEAD`}`;
+    }
+    const previous = versions[at + 1];
+    return `[${version}]: ${previous ? `${base}/compare/v${previous}...v${version}` : `${base}/releases/tag/v${version}`}`;
+  });
+  const body = text.replace(/(\n\[[^\]\n]+\]: \S+)+\n*$/, "").trimEnd();
+  return `${body}\n\n${links.join("\n")}\n`;
+}
+
 /** Every generated file, as `npm run generate` writes it: path relative to the root → content. */
 export function generatedFiles(root: string = ROOT): Map<string, string> {
   const action = readActionMetadata(readFileSync(join(root, "action.yml"), "utf8"));
-  let readme = readFileSync(join(root, "README.md"), "utf8");
+  const repository = root === ROOT ? REPOSITORY : readRepository(root);
+  let readme = withSlug(readFileSync(join(root, "README.md"), "utf8"), repository);
+  readme = withPins(readme, pinSources(root), repository);
   readme = replaceSection(readme, "integrations", integrationsSection());
   readme = replaceSection(readme, "inputs", inputsSection(action));
   readme = replaceSection(readme, "outputs", outputsSection(action));
   return new Map([
-    [SCHEMA_PATH, `${JSON.stringify(patchJsonSchema(), null, 2)}\n`],
+    [SCHEMA_PATH, `${JSON.stringify(patchJsonSchema(repository), null, 2)}\n`],
     ["README.md", readme],
+    ["CHANGELOG.md", changelogWithLinks(readFileSync(join(root, "CHANGELOG.md"), "utf8"), repository)],
   ]);
 }
 

@@ -18,7 +18,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import * as z from "zod/mini";
-import { ATTRIBUTE_FIELDS, type Field, type Fields, INTEGRATIONS } from "../src/patch/integrations.ts";
+import {
+  ATTRIBUTE_FIELDS,
+  type CredentialKind,
+  type Field,
+  type Fields,
+  INTEGRATIONS,
+  type Integration,
+} from "../src/patch/integrations.ts";
 import { attributesSchema, requestSchema } from "../src/patch/schema.ts";
 import { changelogEntries } from "./release-check.ts";
 import { type Repository, readRepository, schemaUrl } from "./repository.ts";
@@ -34,11 +41,12 @@ type JsonObject = Record<string, unknown>;
 /**
  * The JSON Schema of a patch file: either the attributes (`name`, `tags`, `integration`) or a whole
  * request document (`data: {type: action_connection, attributes: ...}`), both from the zod schemas
- * the action validates with. Field docs and examples come from the table through zod's registry.
+ * the action validates with. Field docs and examples come from the table through zod's registry; what
+ * editors show beyond them (titles, secret fields, `!env`) is added from the table by `forEditors`.
  */
 export function patchJsonSchema(repository: Repository = REPOSITORY): JsonObject {
   const options = { io: "input", target: "draft-07" } as const;
-  const attributes = withoutMeta(z.toJSONSchema(attributesSchema(), options));
+  const attributes = forEditors(withoutMeta(z.toJSONSchema(attributesSchema(), options)));
   const request = withoutMeta(z.toJSONSchema(requestSchema(), options));
   // The request document's attributes are the same schema: refer to it rather than repeat it.
   const data = (request.properties as JsonObject | undefined)?.data as JsonObject | undefined;
@@ -52,7 +60,7 @@ export function patchJsonSchema(repository: Repository = REPOSITORY): JsonObject
     description:
       "A patch for update-datadog-action-connection: the attributes of a Datadog Action Connection to change " +
       "(name, tags, integration), or a whole request document (data: {type: action_connection, attributes}). " +
-      "Keep secrets out of committed files: pass them in the action's patch input from the secrets context.",
+      `Keep secrets out of committed files: write ${ENV_TAG} NAME and set NAME in the step's env from the secrets context.`,
     anyOf: [{ $ref: "#/definitions/attributes" }, { $ref: "#/definitions/request" }],
     definitions: {
       attributes: {
@@ -67,6 +75,143 @@ export function patchJsonSchema(repository: Repository = REPOSITORY): JsonObject
       },
     },
   };
+}
+
+export const CONNECTION_SCHEMA_PATH = "schema/connection.schema.json";
+const UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/**
+ * The JSON Schema of a connection file (the `connections` input): each YAML document (`---` between
+ * them; editors apply the schema to each) is one connection, its `id` and the attributes to set, as in
+ * a patch, but without `generate_new_external_id`, which the action refuses there (an act, not a setting).
+ */
+export function connectionJsonSchema(repository: Repository = REPOSITORY): JsonObject {
+  const options = { io: "input", target: "draft-07" } as const;
+  const attributes = forEditors(withoutMeta(z.toJSONSchema(attributesSchema(), options)), { connectionFile: true });
+  const properties = attributes.properties as JsonObject;
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: schemaUrl(repository, "connection.schema.json"),
+    title: "Datadog Action Connection file",
+    description:
+      "One connection per YAML document (separate several with ---): its id and the attributes to set. " +
+      `Keep secrets out of the file: write ${ENV_TAG} NAME and set NAME in the step's env from the secrets context.`,
+    ...attributes,
+    properties: {
+      id: {
+        type: "string",
+        pattern: UUID,
+        description: "The connection's ID, a UUID (in the connection's page and URL in Datadog)",
+        examples: ["11111111-2222-3333-4444-555555555555"],
+      },
+      ...properties,
+    },
+    required: ["id"],
+  };
+}
+
+const ENV_TAG = "!env";
+/** What an editor sees of `!env NAME` (the tag is not part of the value): the variable's name. */
+const ENV_NAME = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+/** A description of a secret field: what to write instead of the value. */
+function secretDoc(doc: string, byName: boolean): string {
+  const write =
+    `write ${ENV_TAG} NAME, with NAME set in the step's env: from the secrets context ` +
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow expression users write, as text
+    "(NAME: ${{ secrets.X }}), never the value itself";
+  return byName
+    ? `${doc}. Secret when the name marks a credential (Authorization, a name with key, token, secret, password...): ${write}.`
+    : `${doc}. Secret: ${write}.`;
+}
+
+function credentialKindDoc(integration: Integration, kind: CredentialKind): string {
+  const fields = Object.entries(kind.fields)
+    .filter(([, field]) => field.direction !== "response")
+    .map(([name, field]) => (field.secret === true ? `${name} (secret)` : name));
+  return `${integration.title} credentials of kind ${kind.type}: ${fields.join(", ")}.`;
+}
+
+/**
+ * What editors show, added from the table to zod's JSON Schema of the attributes: a title and a
+ * description for each integration and credential kind (yaml-language-server names completion items
+ * by title; without one, all 24 integrations are offered as the same "object(Attributes)"), secret
+ * fields `writeOnly` and told to be written `!env NAME`, and patterned strings that accept a variable
+ * name too, since `!env NAME` stands for a value the editor cannot see.
+ */
+function forEditors(attributes: JsonObject, options: { connectionFile?: boolean } = {}): JsonObject {
+  const properties = attributes.properties as Record<string, JsonObject>;
+  // Tags keep their key:value pattern: a variable's name would let `production` pass, which the action refuses.
+  acceptEnv(properties.name);
+  const branches = (properties.integration?.oneOf ?? []) as JsonObject[];
+  for (const branch of branches) {
+    const branchProperties = branch.properties as Record<string, JsonObject>;
+    const integration = INTEGRATIONS.find((entry) => entry.type === branchProperties.type?.const);
+    if (!integration) throw new Error("the integration union has a branch that is not in the table");
+    const kinds = integration.credentials.map((kind) => kind.type).join(", ");
+    branch.title = integration.title;
+    branch.description = `${integration.title} (type ${integration.type}); credential kinds: ${kinds}.`;
+    branchProperties.type = { ...branchProperties.type, description: `${integration.type}: ${integration.title}` };
+    annotateFields(branchProperties, integration.fields, options);
+    const credentials = branchProperties.credentials;
+    if (credentials) {
+      credentials.description = `Credentials of the ${integration.title} connection: ${kinds}`;
+      for (const option of (credentials.oneOf ?? []) as JsonObject[]) {
+        const optionProperties = option.properties as Record<string, JsonObject>;
+        const kind = integration.credentials.find((candidate) => candidate.type === optionProperties.type?.const);
+        if (!kind) throw new Error(`${integration.type} has a credential kind that is not in the table`);
+        option.title = kind.type;
+        option.description = credentialKindDoc(integration, kind);
+        optionProperties.type = { ...optionProperties.type, description: credentialKindDoc(integration, kind) };
+        annotateFields(optionProperties, kind.fields, options);
+      }
+    }
+  }
+  return attributes;
+}
+
+function annotateFields(
+  properties: Record<string, JsonObject>,
+  fields: Fields,
+  options: { connectionFile?: boolean },
+): void {
+  for (const [name, field] of Object.entries(fields)) {
+    const schema = properties[name];
+    if (!schema) continue;
+    if (options.connectionFile && name === "generate_new_external_id") {
+      delete properties[name];
+      continue;
+    }
+    switch (field.kind) {
+      case "text":
+        acceptEnv(schema);
+        if (field.secret) {
+          schema.description = secretDoc(field.doc, field.secret === "by-name");
+          if (field.secret === true) schema.writeOnly = true;
+        }
+        break;
+      case "object":
+        annotateFields(schema.properties as Record<string, JsonObject>, field.fields, options);
+        break;
+      case "list":
+        annotateFields(
+          (schema.items as JsonObject | undefined)?.properties as Record<string, JsonObject>,
+          field.item,
+          options,
+        );
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** A patterned string also accepts what `!env NAME` shows an editor, unless its pattern already does. */
+function acceptEnv(schema: JsonObject | undefined): void {
+  const pattern = schema?.pattern;
+  if (!schema || typeof pattern !== "string" || new RegExp(pattern).test("MY_VARIABLE_1")) return;
+  delete schema.pattern;
+  schema.anyOf = [{ pattern }, { pattern: ENV_NAME, description: `the name of a variable, written ${ENV_TAG} NAME` }];
 }
 
 function withoutMeta(schema: JsonObject): JsonObject {
@@ -311,6 +456,7 @@ export function generatedFiles(root: string = ROOT): Map<string, string> {
   readme = replaceSection(readme, "outputs", outputsSection(action));
   return new Map([
     [SCHEMA_PATH, `${JSON.stringify(patchJsonSchema(repository), null, 2)}\n`],
+    [CONNECTION_SCHEMA_PATH, `${JSON.stringify(connectionJsonSchema(repository), null, 2)}\n`],
     ["README.md", readme],
     ["CHANGELOG.md", changelogWithLinks(readFileSync(join(root, "CHANGELOG.md"), "utf8"), repository)],
   ]);

@@ -246,9 +246,18 @@ describe("the JSON Schema for editors", () => {
       for (const [name, field] of Object.entries(fields)) {
         if (field.direction === "response") continue;
         const property = properties[name] as Json | undefined;
-        expect(property?.description, `${where}.${name}`).toBe(field.doc);
-        if (field.kind === "text" && field.secret !== false)
+        if (field.kind === "text" && field.secret !== false) {
+          // secret: says to write `!env NAME` instead of the value; always-secret ones are writeOnly
+          expect(property?.description, `${where}.${name}`).toMatch(
+            new RegExp(
+              `^${field.doc.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\. Secret.*: write !env NAME, with NAME set in the step's env: from the secrets context`,
+            ),
+          );
+          expect(property?.writeOnly, `${where}.${name}`).toBe(field.secret === true ? true : undefined);
           expect(property?.examples, `${where}.${name}`).toBeUndefined();
+        } else {
+          expect(property?.description, `${where}.${name}`).toBe(field.doc);
+        }
         if (field.kind === "text" && field.secret === false) expect(property?.examples).toEqual([field.example]);
       }
     };

@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONNECTION_SCHEMA_PATH, ROOT, SCHEMA_PATH } from "../scripts/generate.ts";
 import { INTEGRATIONS } from "../src/patch/integrations.ts";
+import { ROTATE_EXTERNAL_ID } from "./fixtures.ts";
 import { type CompletionItem, YamlLanguageServer } from "./harness/yaml-lsp.ts";
 
 const OBJECT_ITEM = 7; // CompletionItemKind.Class: what the server gives a schema branch
@@ -124,12 +125,7 @@ describe("yaml-language-server with schema/connection.schema.json", () => {
         "name: No id",
         "---",
         "id: 22222222-3333-4444-5555-666666666666",
-        "integration:",
-        "  type: AWS",
-        "  credentials:",
-        "    type: AWSAssumeRole",
-        "    generate_new_external_id: true",
-        "",
+        ROTATE_EXTERNAL_ID,
       ].join("\n"),
     );
     expect(found.map((d) => [d.message, d.range.start.line])).toEqual([

@@ -78,3 +78,22 @@ describe("npm ci", () => {
     expect(run.stdout.trim()).toBe("No packages with unreviewed install scripts.");
   });
 });
+
+describe("npm run demo", () => {
+  it("ends with a dry run of a patch file refused by an annotation under the file's line, nothing sent", () => {
+    const run = spawnSync(process.execPath, ["scripts/demo.ts"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(run.status).toBe(0);
+    const third = run.stdout.split("Run 3: ")[1] ?? "";
+    expect(third).toContain("patch-file: .datadog/connections/openai.yml\n  dry-run: true");
+    expect(third).toContain(
+      [
+        "    9 │     api_tokn: ***",
+        "      │     ^ ✘ Invalid patch: patch-file: integration.credentials.api_tokn: unknown field; did you mean api_token? (line 9, column 5)",
+      ].join("\n"),
+    );
+    expect(third).toContain("received: nothing");
+    expect(third).toContain("✔ refused as it should be, nothing sent (exit code 1,");
+    expect(run.stdout).not.toContain("sk-proj-demo");
+    expect(run.stdout.trimEnd().endsWith("All 3 runs ended as they should.")).toBe(true);
+  }, 60_000);
+});

@@ -415,7 +415,9 @@ export function withPins(text: string, pins: ReadonlyMap<string, Pin>, repositor
     if (ref.startsWith("<")) return line;
     if (action === repository.slug) {
       const own = pins.get(action);
-      return own ? `${lead}${action}@${own.commit} # ${own.version}` : `${lead}${action}@v1`;
+      return own
+        ? `${lead}${action}@${own.commit} # ${own.version}`
+        : `${lead}${action}@v1 # no release yet: pin its commit once there is one (see Versioning)`;
     }
     if (!/^[0-9a-f]{40}$/.test(ref)) return line;
     const pin = pins.get(action);

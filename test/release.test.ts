@@ -4,7 +4,7 @@
  * the README's pins following what Dependabot bumps, shown on a copy of the repository.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { checkRelease, type ReleaseInputs } from "../scripts/release-check.ts";
 import { parseRepository } from "../scripts/repository.ts";
 
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
+const WORKFLOWS = readdirSync(join(ROOT, ".github/workflows")).filter((name) => /\.ya?ml$/.test(name));
 
 const CHANGELOG = `# Changelog
 
@@ -186,21 +187,9 @@ describe("a Dependabot bump of an action's pin", () => {
   it("makes the README stale until npm run generate rewrites its pins from the workflows", () => {
     const dir = copyOfRepository();
     // What Dependabot does: edits the workflows (every file that pins the action), not the README.
-    for (const name of [
-      "ci.yml",
-      "check-dist.yml",
-      "self-test.yml",
-      "release.yml",
-      "lint-workflows.yml",
-      "dependabot-regenerate.yml",
-    ]) {
+    for (const name of WORKFLOWS) {
       const path = join(dir, ".github/workflows", name);
-      let text: string;
-      try {
-        text = readFileSync(path, "utf8");
-      } catch {
-        continue;
-      }
+      const text = readFileSync(path, "utf8");
       writeFileSync(path, text.replaceAll(new RegExp(CHECKOUT.source, "g"), BUMPED));
     }
     expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(CHECKOUT);
@@ -249,4 +238,122 @@ describe("a Dependabot bump of an action's pin", () => {
       expect(`${ref}${comment}`).toBe("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa # v1.0.0");
     }
   });
+});
+
+interface WorkflowStep {
+  readonly name?: string;
+  readonly uses?: string;
+  readonly run?: string;
+  readonly with?: Readonly<Record<string, unknown>>;
+  readonly env?: Readonly<Record<string, unknown>>;
+}
+interface WorkflowJob {
+  readonly needs?: string;
+  readonly permissions?: Readonly<Record<string, string>>;
+  readonly steps: readonly WorkflowStep[];
+}
+interface Workflow {
+  readonly on: Readonly<Record<string, unknown>>;
+  readonly permissions?: unknown;
+  readonly jobs: Readonly<Record<string, WorkflowJob>>;
+}
+const workflow = (name: string) => parse(read(`.github/workflows/${name}`)) as Workflow;
+
+describe("the release workflow", () => {
+  const release = workflow("release.yml");
+
+  it("runs on a vX.Y.Z tag or a dispatch naming one, with no permission but what each job is given", () => {
+    expect(release.on.push).toEqual({ tags: ["v[0-9]+.[0-9]+.[0-9]+"] });
+    expect(Object.keys((release.on.workflow_dispatch as { inputs: object }).inputs)).toEqual(["tag"]);
+    expect(release.permissions).toEqual({});
+    expect(
+      Object.fromEntries(Object.entries(release.jobs).map(([name, job]) => [name, [job.needs, job.permissions]])),
+    ).toEqual({
+      check: [undefined, { contents: "read" }],
+      release: ["check", { contents: "write", "id-token": "write", attestations: "write" }],
+      "move-major-tags": ["release", { contents: "write" }],
+    });
+  });
+
+  it("checks tag, versions and CHANGELOG before installing anything, then dist/ and the tests", () => {
+    const runs = (release.jobs.check?.steps ?? []).flatMap((step) =>
+      step.run ? [step.run.trim().split("\n")[0]] : [],
+    );
+    expect(runs).toEqual([
+      'node scripts/release-check.ts --tag "$TAG"',
+      "npm ci",
+      "npm run build",
+      'if [ -n "$(git status --porcelain -- dist/)" ]; then',
+      "npm test",
+    ]);
+  });
+
+  it("attests dist/index.js and dist/proxy.mjs and publishes the CHANGELOG entry as the notes", () => {
+    const steps = release.jobs.release?.steps ?? [];
+    const attest = steps.find((step) => step.uses?.startsWith("actions/attest-build-provenance@"));
+    expect(attest?.uses).toBe("actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32");
+    expect(String(attest?.with?.["subject-path"]).trim().split("\n")).toEqual(["dist/index.js", "dist/proxy.mjs"]);
+    const runs = steps.map((step) => step.run ?? "").join("\n");
+    expect(runs).toContain('node scripts/release-check.ts --tag "$TAG" --notes "$RUNNER_TEMP/notes.md"');
+    expect(runs).toContain('gh release create "$TAG" --verify-tag --title "$TAG" --notes-file "$RUNNER_TEMP/notes.md"');
+  });
+
+  it("moves vX and vX.Y to the release's commit: its script, run here with a stand-in for gh", () => {
+    const script = release.jobs["move-major-tags"]?.steps[0]?.run ?? "";
+    const bin = mkdtempSync(join(tmpdir(), "fake-gh-"));
+    copies.push(bin);
+    const calls = join(bin, "calls");
+    // v1 exists (moved with PATCH), v1.2 does not yet (created with POST)
+    writeFileSync(
+      join(bin, "gh"),
+      [
+        "#!/bin/sh",
+        `echo "$*" >> ${calls}`,
+        'case "$*" in',
+        '  "api repos/acme/dd-action/commits/v1.2.3 --jq .sha") echo 0123456789abcdef0123456789abcdef01234567 ;;',
+        '  "api repos/acme/dd-action/git/ref/tags/v1.2 --silent") exit 1 ;;',
+        "esac",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const summary = join(bin, "summary");
+    const out = execFileSync("bash", ["-e", "-c", script], {
+      encoding: "utf8",
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        TAG: "v1.2.3",
+        REPOSITORY: "acme/dd-action",
+        GH_TOKEN: "x",
+        GITHUB_STEP_SUMMARY: summary,
+      },
+      timeout: 10_000,
+    });
+    const commit = "0123456789abcdef0123456789abcdef01234567";
+    expect(readFileSync(calls, "utf8").trim().split("\n")).toEqual([
+      "api repos/acme/dd-action/commits/v1.2.3 --jq .sha",
+      "api repos/acme/dd-action/git/ref/tags/v1 --silent",
+      `api -X PATCH repos/acme/dd-action/git/refs/tags/v1 -f sha=${commit} -F force=true --silent`,
+      "api repos/acme/dd-action/git/ref/tags/v1.2 --silent",
+      `api -X POST repos/acme/dd-action/git/refs -f ref=refs/tags/v1.2 -f sha=${commit} --silent`,
+    ]);
+    expect(out).toBe(`v1 → v1.2.3 (${commit})\nv1.2 → v1.2.3 (${commit})\n`);
+    expect(readFileSync(summary, "utf8")).toContain(`\`- uses: acme/dd-action@${commit} # v1.2.3\``);
+  });
+});
+
+describe("every workflow", () => {
+  it.each(WORKFLOWS)(
+    "%s: sets permissions, keeps no credentials in checkouts, and puts no expression inside run:",
+    (name) => {
+      const text = workflow(name);
+      expect(text.permissions, "top-level permissions").toBeDefined();
+      for (const job of Object.values(text.jobs)) {
+        for (const step of job.steps) {
+          if (step.uses?.startsWith("actions/checkout@")) expect(step.with?.["persist-credentials"]).toBe(false);
+          // zizmor's template-injection: expressions reach a script through env:, never inside it
+          expect(step.run ?? "", `${name}: ${step.name ?? step.run}`).not.toContain("${{");
+        }
+      }
+    },
+  );
 });

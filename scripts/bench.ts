@@ -170,10 +170,14 @@ function nccBundle(): string {
   }
   writeFileSync(join(folder, "package.json"), '{ "type": "module" }\n');
   const ncc = join(root, "node_modules", "@vercel", "ncc", "dist", "ncc", "cli.js");
-  execFileSync(process.execPath, [ncc, "build", join(folder, "src", "index.js"), "-o", join(folder, "dist"), "-q", "-m"], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  execFileSync(
+    process.execPath,
+    [ncc, "build", join(folder, "src", "index.js"), "-o", join(folder, "dist"), "-q", "-m"],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   return join(folder, "dist", "index.js");
 }
 

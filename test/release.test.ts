@@ -366,3 +366,25 @@ describe("every workflow", () => {
     },
   );
 });
+
+describe(".gitattributes", () => {
+  it("marks the built dist/ as generated, so that GitHub collapses its diffs in review", () => {
+    const attributes = execFileSync(
+      "git",
+      ["check-attr", "linguist-generated", "dist/index.js", "dist/proxy.mjs", "src/main.ts"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 10_000,
+      },
+    );
+    expect(attributes).toBe(
+      [
+        "dist/index.js: linguist-generated: true",
+        "dist/proxy.mjs: linguist-generated: true",
+        "src/main.ts: linguist-generated: unspecified",
+        "",
+      ].join("\n"),
+    );
+  });
+});

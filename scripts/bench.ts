@@ -8,16 +8,29 @@
  *   (a) the action: node dist/index.js, as a runner runs it (INPUT_* variables, output files);
  *   (b) a bare script doing the same PATCH with Node's built-in fetch;
  *   (c) Datadog's official TypeScript client, @datadog/datadog-api-client, installed on first use into
- *       build/bench-client/ (not a dependency of the action).
+ *       build/bench-client/ (not a dependency of the action);
+ *   (d) the same source bundled by @vercel/ncc, the bundler the project was first specified with, into
+ *       build/bench-ncc/: so that the choice of esbuild (scripts/build.ts) stays measured. ncc cannot read
+ *       TypeScript 7, so src/ is first stripped of its types by Node (module.stripTypeScriptTypes).
  * Prints medians of wall time and peak memory (max RSS, from GNU time), the ratios a/b and c/a, the
  * size of dist/index.js and of the action's download (git archive of HEAD, gzipped); then what a
  * 429 with X-RateLimit-Reset: 1 costs, and how validation and masking scale with 1,000 headers and
  * a large private key. Not a test: the figures go in the README's performance section.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { stripTypeScriptTypes } from "node:module";
 import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
@@ -135,6 +148,39 @@ function clientFolder(): string | undefined {
   return folder;
 }
 
+/**
+ * src/ bundled by ncc into build/bench-ncc/dist/index.js: the types stripped by Node into JavaScript
+ * files (imports of `.ts` renamed `.js`), then `ncc build`, as the action would be built with it.
+ */
+function nccBundle(): string {
+  const folder = join(root, "build", "bench-ncc");
+  rmSync(folder, { recursive: true, force: true });
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : [],
+    );
+  for (const file of walk(join(root, "src"))) {
+    const target = join(folder, "src", relative(join(root, "src"), file)).replace(/\.ts$/, ".js");
+    mkdirSync(dirname(target), { recursive: true });
+    const js = stripTypeScriptTypes(readFileSync(file, "utf8"), { mode: "strip" }).replace(
+      /(from\s+|import\()(["'])(\.{1,2}\/[^"']+)\.ts\2/g,
+      "$1$2$3.js$2",
+    );
+    writeFileSync(target, js);
+  }
+  writeFileSync(join(folder, "package.json"), '{ "type": "module" }\n');
+  const ncc = join(root, "node_modules", "@vercel", "ncc", "dist", "ncc", "cli.js");
+  execFileSync(
+    process.execPath,
+    [ncc, "build", join(folder, "src", "index.js"), "-o", join(folder, "dist"), "-q", "-m"],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  return join(folder, "dist", "index.js");
+}
+
 const median = (numbers: number[]) => {
   const sorted = [...numbers].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -153,6 +199,7 @@ async function main(): Promise<void> {
     const fetchScript = join(work, "fetch.mjs");
     writeFileSync(fetchScript, FETCH_SCRIPT);
     const folder = clientFolder();
+    const ncc = nccBundle();
     const url = `${simulator.url}/api/v2/actions/connections/${openai?.id}`;
     const keys = { PATH: process.env.PATH, DD_API_KEY: SIM_API_KEY, DD_APP_KEY: SIM_APP_KEY };
     const contenders: Record<string, () => Promise<Sample>> = {
@@ -172,6 +219,11 @@ async function main(): Promise<void> {
               }),
           }
         : {}),
+      "(d) the same source bundled by ncc": () =>
+        measure(
+          [process.execPath, ncc],
+          actionEnv(simulator, { "connection-id": openai?.id ?? "", patch: stringify(ATTRIBUTES) }),
+        ),
     };
     const samples = new Map<string, Sample[]>(Object.keys(contenders).map((name) => [name, []]));
     // One warm-up round, not counted: the first process of each pays for a cold file cache.
@@ -192,19 +244,23 @@ async function main(): Promise<void> {
     }));
     for (const row of rows)
       console.log(`${row.name.padEnd(36)} ${seconds(row.wall).padStart(9)}  ${mib(row.rss).padStart(10)}`);
-    const [a, b, c] = rows;
+    const [a, b] = rows;
+    const c = rows.find((row) => row.name.startsWith("(c)"));
+    const d = rows.find((row) => row.name.startsWith("(d)"));
     if (a && b) {
       const memory = a.rss && b.rss ? (a.rss / b.rss).toFixed(2) : "n/a";
       console.log(`\na/b: wall ${(a.wall / b.wall).toFixed(2)} (goal ≤ 1.2), peak memory ${memory} (goal ≤ 1.3)`);
     }
     if (a && c) console.log(`c/a: wall ${(c.wall / a.wall).toFixed(1)} (goal ≥ 15)`);
+    if (a && d) console.log(`d/a: wall ${(d.wall / a.wall).toFixed(2)} (ncc's bundle against esbuild's)`);
 
     const bundle = statSync(join(root, "dist", "index.js")).size;
     const download = execFileSync("sh", ["-c", "git archive --format=tar HEAD | gzip -9 | wc -c"], { cwd: root })
       .toString()
       .trim();
+    const nccSize = statSync(ncc).size;
     console.log(
-      `\ndist/index.js: ${(bundle / 1024).toFixed(0)} KiB; download (git archive HEAD | gzip -9): ${(Number(download) / 1024).toFixed(0)} KiB (goal ≤ 1 MB)`,
+      `\ndist/index.js: ${(bundle / 1024).toFixed(0)} KiB (ncc's: ${(nccSize / 1024).toFixed(0)} KiB); download (git archive HEAD | gzip -9): ${(Number(download) / 1024).toFixed(0)} KiB (goal ≤ 1 MB)`,
     );
 
     // A 429: what the wait costs over a plain update.

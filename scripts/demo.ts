@@ -1,8 +1,10 @@
 /**
  * `npm run demo`: the action end to end against the Datadog simulator, run as a GitHub runner runs
- * it (child process, INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files). Two runs:
- * rotate an OpenAI API token, then rotate an AWS external ID. Prints each step's log as the runner
- * shows it (masks applied), its outputs and its job summary; exits non-zero if a run fails.
+ * it (child process, INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files). Three runs:
+ * rotate an OpenAI API token, rotate an AWS external ID, then a dry run of a patch file with a typo,
+ * refused with an annotation at the file's line as a pull request shows it. Prints each step's log as
+ * the runner shows it (masks applied), its outputs and its job summary; exits non-zero if a run does
+ * not end as it should (the first two succeed, the third is refused and sends nothing).
  */
 import { randomBytes } from "node:crypto";
 import { KINDS, ROTATE_EXTERNAL_ID } from "../test/fixtures.ts";
@@ -13,6 +15,8 @@ interface Demo {
   title: string;
   credentialType: string;
   patch: string;
+  /** Given: the patch is this file of the workspace (`patch-file`), checked in a dry run that must be refused. */
+  refusedFile?: string;
 }
 
 const DEMOS: Demo[] = [
@@ -33,7 +37,41 @@ const DEMOS: Demo[] = [
     credentialType: "AWSAssumeRole",
     patch: ROTATE_EXTERNAL_ID,
   },
+  {
+    title: "A pull request's dry run of a patch file with a typo: refused, nothing sent",
+    credentialType: "OpenAIAPIKey",
+    refusedFile: ".datadog/connections/openai.yml",
+    patch: [
+      "# yaml-language-server: $schema=../../schema/patch.schema.json",
+      "name: Production OpenAI",
+      "tags:",
+      "  - team:platform",
+      "integration:",
+      "  type: OpenAI",
+      "  credentials:",
+      "    type: OpenAIAPIKey",
+      "    api_tokn: sk-proj-demo-typo-in-the-field-name",
+      "",
+    ].join("\n"),
+  },
 ];
+
+/** The file as a pull request's "Files changed" tab shows it, with each error annotation under its line. */
+function annotatedFile(path: string, text: string, run: ActionRun): string {
+  const errors = run.commands.filter((command) => command.command === "error" && command.properties.file === path);
+  const lines = masked(text, run.masks).trimEnd().split("\n");
+  const out = [path];
+  for (const [index, line] of lines.entries()) {
+    out.push(`${String(index + 1).padStart(3)} │ ${line}`);
+    for (const error of errors.filter((candidate) => Number(candidate.properties.line) === index + 1)) {
+      const column = Number(error.properties.col ?? 1);
+      out.push(
+        `    │ ${" ".repeat(Math.max(0, column - 1))}^ ✘ ${error.properties.title ?? "Error"}: ${error.message}`,
+      );
+    }
+  }
+  return out.join("\n");
+}
 
 const indent = (text: string, prefix = "  ") =>
   text
@@ -62,18 +100,19 @@ function credentialsOf(data: Record<string, unknown> | undefined): Record<string
   return attributes?.integration?.credentials ?? {};
 }
 
-async function demo(simulator: Simulator, number: number, entry: Demo): Promise<ActionRun> {
+async function demo(simulator: Simulator, number: number, entry: Demo): Promise<{ run: ActionRun; ok: boolean }> {
   const id = connectionId(entry.credentialType);
   const before = credentialsOf(simulator.connection(id));
   const seen = simulator.requests.length;
   const run = await runAction({
     inputs: {
       "connection-id": id,
-      patch: entry.patch,
+      ...(entry.refusedFile ? { "patch-file": entry.refusedFile, "dry-run": "true" } : { patch: entry.patch }),
       "api-url": simulator.url,
       "api-key": SIM_API_KEY,
       "app-key": SIM_APP_KEY,
     },
+    ...(entry.refusedFile ? { workspaceFiles: { [entry.refusedFile]: entry.patch } } : {}),
   });
   const after = credentialsOf(simulator.connection(id));
 
@@ -81,7 +120,9 @@ async function demo(simulator: Simulator, number: number, entry: Demo): Promise<
   // As in a workflow, where the patch comes from ${{ secrets.* }}, its secret does not show.
   section(
     "Inputs",
-    `connection-id: ${id}\napi-url: ${simulator.url}\npatch: |\n${indent(masked(entry.patch, run.masks).trimEnd())}`,
+    entry.refusedFile
+      ? `connection-id: ${id}\napi-url: ${simulator.url}\npatch-file: ${entry.refusedFile}\ndry-run: true`
+      : `connection-id: ${id}\napi-url: ${simulator.url}\npatch: |\n${indent(masked(entry.patch, run.masks).trimEnd())}`,
   );
   section("Log", run.maskedLog);
   section(
@@ -91,6 +132,7 @@ async function demo(simulator: Simulator, number: number, entry: Demo): Promise<
       .join("\n"),
   );
   section("Job summary", summaryText(run.summary));
+  if (entry.refusedFile) section("In the pull request", annotatedFile(entry.refusedFile, entry.patch, run));
   const received = simulator.requests.slice(seen).map((request) => `${request.method} ${request.path}`);
   const changes: string[] = [];
   for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
@@ -102,11 +144,23 @@ async function demo(simulator: Simulator, number: number, entry: Demo): Promise<
     );
   }
   section("Datadog (simulator)", [`received: ${received.join(", ") || "nothing"}`, ...changes].join("\n"));
-  const ok = run.exitCode === 0;
   const how = run.signal ? `signal ${run.signal}` : `exit code ${run.exitCode}`;
-  console.log(`\n${ok ? "✔ success" : "✘ FAILED"} (${how}, ${(run.durationMs / 1000).toFixed(2)} s)`);
+  const seconds = (run.durationMs / 1000).toFixed(2);
+  if (entry.refusedFile) {
+    const annotated = run.commands.some(
+      (command) =>
+        command.command === "error" && command.properties.file === entry.refusedFile && command.properties.line,
+    );
+    const ok = run.exitCode === 1 && annotated && received.length === 0;
+    console.log(
+      `\n${ok ? "✔ refused as it should be, nothing sent" : "✘ NOT REFUSED AS EXPECTED"} (${how}, ${seconds} s)`,
+    );
+    return { run, ok };
+  }
+  const ok = run.exitCode === 0;
+  console.log(`\n${ok ? "✔ success" : "✘ FAILED"} (${how}, ${seconds} s)`);
   if (!ok && run.stderr.trim() !== "") section("stderr (raw)", masked(run.stderr, run.masks));
-  return run;
+  return { run, ok };
 }
 
 const simulator = await Simulator.start();
@@ -114,11 +168,15 @@ let failed = 0;
 try {
   console.log(`Datadog simulator listening on ${simulator.url}`);
   for (const [index, entry] of DEMOS.entries()) {
-    const run = await demo(simulator, index + 1, entry);
-    if (run.exitCode !== 0) failed++;
+    const { ok } = await demo(simulator, index + 1, entry);
+    if (!ok) failed++;
   }
 } finally {
   await simulator.close();
 }
-console.log(failed === 0 ? "\nBoth runs succeeded." : `\n${failed} of ${DEMOS.length} runs failed.`);
+console.log(
+  failed === 0
+    ? `\nAll ${DEMOS.length} runs ended as they should.`
+    : `\n${failed} of ${DEMOS.length} runs did not end as they should.`,
+);
 process.exitCode = failed === 0 ? 0 : 1;

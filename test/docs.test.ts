@@ -13,6 +13,8 @@ import { parse } from "yaml";
 import {
   generatedFiles,
   patchJsonSchema,
+  pinSources,
+  REPOSITORY,
   ROOT,
   readActionMetadata,
   SCHEMA_PATH,
@@ -34,8 +36,8 @@ const README = read("README.md");
 const ACTION_TEXT = read("action.yml");
 const ACTION = readActionMetadata(ACTION_TEXT);
 const SCHEMA_LINE = "# yaml-language-server: $schema=../schema/patch.schema.json";
-/** What users write for this action; the one `uses:` that is not pinned by SHA. */
-const OWN_ACTION = "OWNER/update-datadog-action-connection@";
+/** What users write for this action; pinned by SHA once a release is recorded in .github/readme-pins/. */
+const OWN_ACTION = `${REPOSITORY.slug}@`;
 const CONNECTION_ID = "11111111-2222-3333-4444-555555555555";
 
 type Json = Record<string, unknown>;
@@ -261,9 +263,18 @@ describe("the JSON Schema for editors", () => {
       for (const [name, field] of Object.entries(fields)) {
         if (field.direction === "response") continue;
         const property = properties[name] as Json | undefined;
-        expect(property?.description, `${where}.${name}`).toBe(field.doc);
-        if (field.kind === "text" && field.secret !== false)
+        if (field.kind === "text" && field.secret !== false) {
+          // secret: says to write `!env NAME` instead of the value; always-secret ones are writeOnly
+          expect(property?.description, `${where}.${name}`).toMatch(
+            new RegExp(
+              `^${field.doc.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\. Secret.*: write !env NAME, with NAME set in the step's env: from the secrets context`,
+            ),
+          );
+          expect(property?.writeOnly, `${where}.${name}`).toBe(field.secret === true ? true : undefined);
           expect(property?.examples, `${where}.${name}`).toBeUndefined();
+        } else {
+          expect(property?.description, `${where}.${name}`).toBe(field.doc);
+        }
         if (field.kind === "text" && field.secret === false) expect(property?.examples).toEqual([field.example]);
       }
     };
@@ -396,7 +407,9 @@ describe("uses: in workflows and the README", () => {
     expect(uses.length).toBeGreaterThan(5);
     for (const { where, target, comment } of uses) {
       if (target === "./" || target.startsWith("./")) continue;
-      if (where === "README.md" && target.startsWith(OWN_ACTION)) continue;
+      // Before the first release there is no commit to pin: `@v1`, until .github/readme-pins/ has one.
+      if (where === "README.md" && target === `${OWN_ACTION}v1` && !pinSources().has(REPOSITORY.slug)) continue;
+      if (where === "README.md" && target.startsWith(`${OWN_ACTION}<`)) continue; // a form to fill in
       expect(target, `${where}: ${target}`).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
       expect(comment, `${where}: ${target}`).toMatch(/^# v\d+\.\d+\.\d+$/);
     }

@@ -8,6 +8,7 @@ import { DatadogClient } from "./datadog/client.ts";
 import { describeUnexpected, Failure, type Problem } from "./failure.ts";
 import { type PatchSource, readInputs, readKeys, readPatch } from "./inputs.ts";
 import type { PathMessage } from "./patch/errors.ts";
+import { LITERAL_SECRET_MESSAGE, literalSecrets } from "./patch/literal-secrets.ts";
 import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
 import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
 import { validatePatch } from "./patch/validate.ts";
@@ -30,7 +31,8 @@ export async function run(): Promise<void> {
     secrets.register([keys.apiKey, keys.appKey].filter(Boolean));
     // The patch's secrets are masked before anything is printed, a refusal of another input included.
     const source = readPatch(core.getInput, process.env);
-    const parsed = parsePatch(source.text);
+    // A value read with `!env` is masked the moment it is read, whatever field it stands in.
+    const parsed = parsePatch(source.text, { env: process.env, onRead: (value) => secrets.register([value]) });
     secrets.register(findSecrets(parsed.value));
     const inputs = readInputs(core.getInput, process.env, { keys, patch: source });
 
@@ -39,7 +41,15 @@ export async function run(): Promise<void> {
       // Only the first: a YAML mistake confuses the parser about what follows (a tab gives three errors).
       throw new Failure(patchProblem(inputs.patch, syntax.position, `the YAML ${syntax.message} [${syntax.code}]`));
     }
-    const validation = validatePatch(parsed.value);
+    if (parsed.envProblems.length > 0) {
+      throw new Failure(
+        parsed.envProblems.map((problem) =>
+          patchProblem(inputs.patch, problem.position, withPath(problem.path, problem.message)),
+        ),
+      );
+    }
+    const fromEnv = new Set(parsed.envValues.map((each) => each.value));
+    const validation = validatePatch(parsed.value, fromEnv);
     if (!validation.ok)
       throw new Failure(
         sortByPosition(validation.problems, parsed).map((problem) => pathProblem(inputs.patch, parsed, problem)),
@@ -47,13 +57,14 @@ export async function run(): Promise<void> {
 
     const { request, changes } = validation;
     const { where } = inputs;
+    if (inputs.patch.file) warnLiteralSecrets(inputs.patch, parsed);
     const integration = request.data.attributes.integration?.type;
     core.info(
       `${inputs.dryRun ? "Would update" : "Updating"} connection ${inputs.connectionId} on ${where.label}: ` +
         `setting ${changes.map((change) => change.path).join(", ")}`,
     );
     if (inputs.dryRun) {
-      const shown = redact(request);
+      const shown = redact(request, fromEnv);
       core.info(`Dry run: nothing sent. The request would be:\n${JSON.stringify(shown, null, 2)}`);
       await summarize(secrets, {
         dryRun: true,
@@ -147,8 +158,24 @@ function patchProblem(source: PatchSource, position: Position | undefined, messa
 }
 
 function pathProblem(source: PatchSource, parsed: ParsedPatch, problem: PathMessage): Problem {
-  const path = formatPath(problem.path);
-  return patchProblem(source, parsed.locate(problem.path), path ? `${path}: ${problem.message}` : problem.message);
+  return patchProblem(source, parsed.locate(problem.path), withPath(problem.path, problem.message));
+}
+
+function withPath(path: readonly PropertyKey[], message: string): string {
+  const shown = formatPath(path);
+  return shown ? `${shown}: ${message}` : message;
+}
+
+/** A file kept in a repository should not hold a credential: each one written in clear gets a warning on its line. */
+function warnLiteralSecrets(source: PatchSource, parsed: ParsedPatch): void {
+  for (const found of literalSecrets(parsed)) {
+    const where = found.position ? { startLine: found.position.line, startColumn: found.position.column } : {};
+    core.warning(`${source.input}: ${withPath(found.path, LITERAL_SECRET_MESSAGE)}`, {
+      title: "Credential in clear",
+      ...(source.file ? { file: source.file } : {}),
+      ...where,
+    });
+  }
 }
 
 function sortByPosition(problems: readonly PathMessage[], parsed: ParsedPatch): PathMessage[] {

@@ -170,7 +170,7 @@ describe("!env NAME takes a value from the environment", () => {
       "an unset variable",
       "api_token: !env OPENAI_KEY\n",
       {},
-      "!env OPENAI_KEY: the environment variable OPENAI_KEY is not set; set it in the step's env: (OPENAI_KEY: ${{ secrets.OPENAI_KEY }})",
+      `!env OPENAI_KEY: the environment variable OPENAI_KEY is not set; set it in the step's env: (OPENAI_KEY: \${{ secrets.OPENAI_KEY }})`,
       1,
       17,
     ],

@@ -13,6 +13,8 @@ interface Demo {
   title: string;
   credentialType: string;
   patch: string;
+  /** The step's `env:`, where `!env NAME` in the patch reads NAME (in a workflow, set from a secret). */
+  env?: Record<string, string>;
 }
 
 const DEMOS: Demo[] = [
@@ -24,9 +26,10 @@ const DEMOS: Demo[] = [
       "  type: OpenAI",
       "  credentials:",
       "    type: OpenAIAPIKey",
-      `    api_token: sk-proj-demo${randomBytes(12).toString("hex")}`,
+      "    api_token: !env OPENAI_API_KEY",
       "",
     ].join("\n"),
+    env: { OPENAI_API_KEY: `sk-proj-demo${randomBytes(12).toString("hex")}` },
   },
   {
     title: "Rotate the AWS external ID",
@@ -74,14 +77,16 @@ async function demo(simulator: Simulator, number: number, entry: Demo): Promise<
       "api-key": SIM_API_KEY,
       "app-key": SIM_APP_KEY,
     },
+    ...(entry.env ? { env: entry.env } : {}),
   });
   const after = credentialsOf(simulator.connection(id));
 
   heading(`Run ${number}: ${entry.title}`);
-  // As in a workflow, where the patch comes from ${{ secrets.* }}, its secret does not show.
+  // As in a workflow: the patch names the variable; its value, set from a secret, does not show.
+  const env = Object.keys(entry.env ?? {}).map((name) => `${name}: \${{ secrets.${name} }}`);
   section(
     "Inputs",
-    `connection-id: ${id}\napi-url: ${simulator.url}\npatch: |\n${indent(masked(entry.patch, run.masks).trimEnd())}`,
+    `${env.length > 0 ? `env:\n${indent(env.join("\n"))}\n` : ""}connection-id: ${id}\napi-url: ${simulator.url}\npatch: |\n${indent(masked(entry.patch, run.masks).trimEnd())}`,
   );
   section("Log", run.maskedLog);
   section(

@@ -151,6 +151,33 @@ describe("!env NAME in patch and patch-file", () => {
     expect(summary).toContain(`integration.credentials.tokens[bearer]: ${REDACTED} updated`);
   });
 
+  it("warns when Datadog echoes another value than the one read with !env (it is what was sent), naming only the path", async () => {
+    simulator.script({
+      kind: "answer",
+      status: 200,
+      body: {
+        data: {
+          id: HTTP,
+          type: "action_connection",
+          attributes: {
+            name: "HTTP (HTTPTokenAuth)",
+            integration: {
+              type: "HTTP",
+              base_url: "https://api.example.com/v1",
+              credentials: { type: "HTTPTokenAuth", headers: [{ name: "X-Custom", value: "another-value-123" }] },
+            },
+          },
+        },
+      },
+    });
+    const result = await run({ connectionId: HTTP, file: HTTP_FILE, env: HTTP_ENV });
+    expect(result.exitCode, result.maskedLog).toBe(0);
+    expect(byCommand(result, "warning").map((warning) => warning.message)).toEqual([
+      "Datadog's answer differs from the patch at integration.credentials.headers[0].value; check the connection in Datadog.",
+    ]);
+    expectClean(result, [BEARER, CUSTOM]);
+  });
+
   it("redacts a value read with !env in the request a dry run shows, whatever its field", async () => {
     const result = await run({ connectionId: HTTP, file: HTTP_FILE, env: HTTP_ENV, dryRun: true });
     expect(result.exitCode, result.maskedLog).toBe(0);

@@ -557,6 +557,15 @@ describe("the README's troubleshooting quotes the action's messages", () => {
     expect(README, `the README quotes an outdated message; the action now says:\n${message}`).toContain(message);
   });
 
+  it("a variable read with !env that is not set", async () => {
+    const patch =
+      "integration:\n  type: OpenAI\n  credentials:\n    type: OpenAIAPIKey\n    api_token: !env OPENAI_API_KEY\n";
+    const run = await runAction({ inputs: { "connection-id": CONNECTION_ID, patch, "dry-run": "true" } });
+    const [error] = run.commands.filter((command) => command.command === "error");
+    expect(error?.message).toMatch(/^patch: integration\.credentials\.api_token: !env OPENAI_API_KEY: /);
+    expect(README).toContain(`\`\`\`text\n${error?.message}\n\`\`\``);
+  });
+
   it("input errors", async () => {
     const run = await runAction({ inputs: { "connection-id": "not-a-uuid", patch: "name: x\n", "dry-run": "true" } });
     const [error] = run.commands.filter((command) => command.command === "error");

@@ -93,7 +93,7 @@ export interface ParsedPatch {
 const MAX_ALIAS_COUNT = 100;
 const CORE_TAG_PREFIX = "tag:yaml.org,2002:";
 const STR_TAG = `${CORE_TAG_PREFIX}str`;
-export const ENV_TAG = "!env";
+const ENV_TAG = "!env";
 /** What a POSIX shell takes for a variable's name; GitHub's `env:` keys are the same in practice. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_SCALAR: ScalarTag = { tag: ENV_TAG, resolve: (name: string) => name };

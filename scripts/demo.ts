@@ -17,6 +17,8 @@ interface Demo {
   patch: string;
   /** Given: the patch is this file of the workspace (`patch-file`), checked in a dry run that must be refused. */
   refusedFile?: string;
+  /** The step's `env:`, where `!env NAME` in the patch reads NAME (in a workflow, set from a secret). */
+  env?: Record<string, string>;
 }
 
 const DEMOS: Demo[] = [
@@ -28,9 +30,10 @@ const DEMOS: Demo[] = [
       "  type: OpenAI",
       "  credentials:",
       "    type: OpenAIAPIKey",
-      `    api_token: sk-proj-demo${randomBytes(12).toString("hex")}`,
+      "    api_token: !env OPENAI_API_KEY",
       "",
     ].join("\n"),
+    env: { OPENAI_API_KEY: `sk-proj-demo${randomBytes(12).toString("hex")}` },
   },
   {
     title: "Rotate the AWS external ID",
@@ -113,16 +116,18 @@ async function demo(simulator: Simulator, number: number, entry: Demo): Promise<
       "app-key": SIM_APP_KEY,
     },
     ...(entry.refusedFile ? { workspaceFiles: { [entry.refusedFile]: entry.patch } } : {}),
+    ...(entry.env ? { env: entry.env } : {}),
   });
   const after = credentialsOf(simulator.connection(id));
 
   heading(`Run ${number}: ${entry.title}`);
-  // As in a workflow, where the patch comes from ${{ secrets.* }}, its secret does not show.
+  // As in a workflow: the patch names the variable; its value, set from a secret, does not show.
+  const env = Object.keys(entry.env ?? {}).map((name) => `${name}: \${{ secrets.${name} }}`);
   section(
     "Inputs",
     entry.refusedFile
       ? `connection-id: ${id}\napi-url: ${simulator.url}\npatch-file: ${entry.refusedFile}\ndry-run: true`
-      : `connection-id: ${id}\napi-url: ${simulator.url}\npatch: |\n${indent(masked(entry.patch, run.masks).trimEnd())}`,
+      : `${env.length > 0 ? `env:\n${indent(env.join("\n"))}\n` : ""}connection-id: ${id}\napi-url: ${simulator.url}\npatch: |\n${indent(masked(entry.patch, run.masks).trimEnd())}`,
   );
   section("Log", run.maskedLog);
   section(

@@ -1,10 +1,12 @@
 /**
  * What Datadog echoed against what was sent: a difference in a non-secret field (the name, tags,
  * base_url, a role, a header value) means the connection is not what the patch says, and is worth
- * a warning. Secret fields are never compared: Datadog answers them as "".
+ * a warning. Secret fields are never compared: Datadog answers them as "". A value read with `!env`
+ * into a field that is not secret (an X-Custom header) is compared like any other: it is what was
+ * sent, so a difference is real; the warning names the path only, never a value.
  */
 
-import { type Fields, findIntegration, isSecretEntry } from "./patch/integrations.ts";
+import { type Fields, findIntegration, isSecretEntry, SECRET_LISTS } from "./patch/integrations.ts";
 import { valueAt } from "./paths.ts";
 
 type Json = Readonly<Record<string, unknown>>;
@@ -48,13 +50,18 @@ function compareFields(path: (string | number)[], sent: Json, echoed: Json, fiel
   });
 }
 
-/** Each entry sent should be echoed (by name), with its value unless that is secret; deleted ones gone. */
+/**
+ * Each entry sent should be echoed (by name), with its value unless that is secret; deleted ones gone.
+ * A list whose every entry is secret (HTTP tokens) is not echoed at all: Datadog no longer returns
+ * tokens in its answers, so a token sent and not echoed is normal.
+ */
 function compareEntries(path: (string | number)[], list: string, sent: Json[], echoed: unknown): (string | number)[][] {
   const answered = Array.isArray(echoed) ? (echoed as Json[]) : [];
+  const notEchoed = SECRET_LISTS.get(list) === true;
   return sent.flatMap((entry, index) => {
     const match = answered.find((candidate) => candidate?.name === entry.name);
     if (entry.deleted === true) return match ? [[...path, index]] : [];
-    if (!match) return [[...path, index]];
+    if (!match) return notEchoed ? [] : [[...path, index]];
     return !isSecretEntry(list, entry.name) && entry.value !== undefined && entry.value !== match.value
       ? [[...path, index, "value"]]
       : [];

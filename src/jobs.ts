@@ -8,7 +8,7 @@ import { parseDocument, splitConnection, splitDocuments } from "./fleet/document
 import type { Job } from "./fleet/execute.ts";
 import type { PatchSource } from "./inputs.ts";
 import type { PathMessage } from "./patch/errors.ts";
-import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
+import { type ParsedPatch, type ParseOptions, type Position, parsePatch } from "./patch/parse.ts";
 import { validatePatch } from "./patch/validate.ts";
 import { formatPath } from "./paths.ts";
 
@@ -20,28 +20,24 @@ export interface ParsedDocument {
   readonly parsed: ParsedPatch;
 }
 
-/** Every document of every source. A connection file may hold several (`---`); a patch holds one. */
-export function parseSources(sources: readonly Source[]): ParsedDocument[] {
+/**
+ * Every document of every source. A connection file may hold several (`---`); a patch holds one.
+ * `options.onRead` sees each `!env` value the moment it is read, to mask it before anything is printed.
+ */
+export function parseSources(sources: readonly Source[], options: ParseOptions = {}): ParsedDocument[] {
   return sources.flatMap((source) =>
     source.input === "connections"
-      ? splitDocuments(source.text).map((part) => ({ source, parsed: parseDocument(part) }))
-      : [{ source, parsed: parsePatch(source.text) }],
+      ? splitDocuments(source.text).map((part) => ({ source, parsed: parseDocument(part, options) }))
+      : [{ source, parsed: parsePatch(source.text, options) }],
   );
 }
-
-/** Values of a patch read with `!env`, by document: secrets whatever their field (none by default). */
-export type EnvPaths = (document: ParsedDocument) => Job["fromEnv"];
 
 /**
  * The jobs, in document order; or a Failure listing every problem of every document (in file order,
  * then by position), so that one run shows them all and nothing is sent.
  * `connectionId`: the one-connection mode's input; undefined in fleet mode.
  */
-export function toJobs(
-  documents: readonly ParsedDocument[],
-  connectionId: string | undefined,
-  envPaths?: EnvPaths,
-): Job[] {
+export function toJobs(documents: readonly ParsedDocument[], connectionId: string | undefined): Job[] {
   const jobs: Job[] = [];
   const problems: Problem[] = [];
   const seen = new Map<string, ParsedDocument>();
@@ -53,6 +49,15 @@ export function toJobs(
       problems.push(problemAt(source, syntax.position, `the YAML ${syntax.message} [${syntax.code}]`));
       continue;
     }
+    if (parsed.envProblems.length > 0) {
+      problems.push(
+        ...parsed.envProblems.map((problem) =>
+          problemAt(source, problem.position, withPath(problem.path, problem.message)),
+        ),
+      );
+      continue;
+    }
+    const fromEnv = new Set(parsed.envValues.map((each) => each.value));
     let id = connectionId;
     let attributes: unknown = parsed.value;
     if (connectionId === undefined) {
@@ -89,7 +94,7 @@ export function toJobs(
       }
       seen.set(id, document);
     }
-    const validation = validatePatch(attributes);
+    const validation = validatePatch(attributes, fromEnv);
     if (!validation.ok) {
       problems.push(...located(document, validation.problems));
       continue;
@@ -99,7 +104,7 @@ export function toJobs(
       line: source.file ? (parsed.locate(connectionId === undefined ? ["id"] : [])?.line ?? 1) : null,
       id: id as string,
       request: validation.request,
-      fromEnv: envPaths?.(document) ?? (() => false),
+      fromEnv,
       always: connectionId !== undefined,
     });
   }
@@ -112,10 +117,13 @@ function located(document: ParsedDocument, messages: readonly PathMessage[]): Pr
   return messages
     .map((message) => ({ message, position: document.parsed.locate(message.path) }))
     .sort((a, b) => order(a.position) - order(b.position))
-    .map(({ message, position }) => {
-      const path = formatPath(message.path);
-      return problemAt(document.source, position, path ? `${path}: ${message.message}` : message.message);
-    });
+    .map(({ message, position }) => problemAt(document.source, position, withPath(message.path, message.message)));
+}
+
+/** `integration.x: unknown field`; the message alone for the document itself. */
+export function withPath(path: readonly PropertyKey[], message: string): string {
+  const shown = formatPath(path);
+  return shown ? `${shown}: ${message}` : message;
 }
 
 const order = (position: Position | undefined) => (position ? position.line * 100_000 + position.column : 0);

@@ -15,8 +15,9 @@ import { describeUnexpected, Failure, type Problem } from "./failure.ts";
 import { execute, type Job, type JobOutcome } from "./fleet/execute.ts";
 import { isFailure, resultLines, totalsLine } from "./fleet/lines.ts";
 import { type Inputs, readGitHubToken, readInputs, readKeys, readSources } from "./inputs.ts";
-import { type ParsedDocument, parseSources, toJobs } from "./jobs.ts";
+import { type ParsedDocument, parseSources, toJobs, withPath } from "./jobs.ts";
 import { listChanges } from "./patch/changes.ts";
+import { LITERAL_SECRET_MESSAGE, literalSecrets } from "./patch/literal-secrets.ts";
 import { formatPath, valueAt } from "./paths.ts";
 import { renderReport, SUMMARY_MAX_BYTES } from "./render.ts";
 import { readConnection, setOutputs, writeFailureSummary, writeSummary } from "./report.ts";
@@ -40,12 +41,14 @@ export async function run(): Promise<void> {
     secrets.register([keys.apiKey, keys.appKey, readGitHubToken(core.getInput)].filter(Boolean));
     // Every document's secrets are masked before anything is printed, a refusal of another input included.
     const sources = readSources(core.getInput, process.env);
-    const documents = parseSources(sources);
+    // A value read with `!env` is masked the moment it is read, whatever field it stands in.
+    const documents = parseSources(sources, { env: process.env, onRead: (value) => secrets.register([value]) });
     for (const document of documents) secrets.register(findSecrets(document.parsed.value));
     const fleet = sources[0]?.input === "connections";
     const inputs = readInputs(core.getInput, process.env, keys, fleet);
     comment = commenter(inputs, core.getInput(fleet ? "connections" : "connection-id"), secrets, cancel.signal);
     const jobs = toJobs(documents, inputs.connectionId);
+    for (const document of documents) warnLiteralSecrets(document);
 
     announce(inputs, jobs, sources.length, secrets);
     // A dry run without keys (a fork's pull request) checks offline; with keys, it reads the plan.
@@ -119,14 +122,28 @@ function announce(inputs: Inputs, jobs: readonly Job[], files: number, secrets: 
   if (inputs.dryRun) {
     core.info(
       secrets.scrubMessage(
-        `Dry run: nothing sent. The request would be:\n${JSON.stringify(redact(job.request), null, 2)}`,
+        `Dry run: nothing sent. The request would be:\n${JSON.stringify(redact(job.request, job.fromEnv), null, 2)}`,
       ),
     );
   }
 }
 
 /** What a document sets, as the one-connection summary lists it. */
-const changesOf = (job: Job) => listChanges(job.request.data.attributes);
+const changesOf = (job: Job) => listChanges(job.request.data.attributes, job.fromEnv);
+
+/** A file kept in a repository should not hold a credential: each one written in clear gets a warning on its line. */
+function warnLiteralSecrets({ source, parsed }: ParsedDocument): void {
+  if (!source.file) return;
+  for (const found of literalSecrets(parsed)) {
+    const where = found.position ? { startLine: found.position.line, startColumn: found.position.column } : {};
+    const name = source.input === "connections" ? source.file : source.input;
+    core.warning(`${name}: ${withPath(found.path, LITERAL_SECRET_MESSAGE)}`, {
+      title: "Credential in clear",
+      file: source.file,
+      ...where,
+    });
+  }
+}
 
 /** The `results` output: secret values never stand in it, but a name may repeat one. */
 function setResultsOutput(results: readonly ConnectionResult[], secrets: SecretRegistry): void {
@@ -152,7 +169,7 @@ async function reportOne(inputs: Inputs, job: Job, outcome: JobOutcome, secrets:
       site: inputs.where.label,
       integration,
       changes: changesOf(job),
-      request: redact(job.request),
+      request: redact(job.request, job.fromEnv),
     });
     return;
   }

@@ -14,8 +14,8 @@ import type { FieldPlan } from "./result.ts";
 /** What Datadog holds: the attributes of a GET answer; undefined when they were not read. */
 export type CurrentState = Readonly<Record<string, unknown>> | undefined;
 
-/** Whether the value at this document path (relative to the attributes) came from `!env`: then it is a secret. */
-export type SecretSource = (path: readonly PropertyKey[]) => boolean;
+/** Values read with `!env`: secrets whatever field they stand in. */
+export type SecretSource = ReadonlySet<string>;
 
 /** Shown for a field that is not set now, in Datadog's answer. */
 export const NOT_SET = "(not set)";
@@ -26,7 +26,7 @@ type Json = Readonly<Record<string, unknown>>;
 export function planFields(
   desired: AttributesValue,
   current: CurrentState,
-  fromEnv: SecretSource = () => false,
+  fromEnv: SecretSource = new Set(),
 ): FieldPlan[] {
   const walk = new Walk(current !== undefined, fromEnv);
   const now: Json = current ?? {};
@@ -104,7 +104,7 @@ class Walk {
 
   /** `differs` forced true: a change of type, which the comparison of values cannot see. */
   text(path: readonly PropertyKey[], secret: boolean, value: string, current: unknown, forced = false): void {
-    if (secret || this.#fromEnv(path)) {
+    if (secret || this.#fromEnv.has(value)) {
       this.fields.push({ path: show(path), secret: true, desired: "", differs: true });
       return;
     }
@@ -128,7 +128,7 @@ class Walk {
   entries(path: readonly PropertyKey[], entries: readonly Json[], current: unknown): void {
     const list = String(path[path.length - 1]);
     const now = Array.isArray(current) ? (current as unknown[]).map(asObject) : [];
-    entries.forEach((entry, index) => {
+    entries.forEach((entry) => {
       const name = String(entry.name);
       const at = `${show(path)}[${name}]`;
       const match = now.find((candidate) => candidate.name === entry.name);
@@ -143,7 +143,7 @@ class Walk {
         });
         return;
       }
-      const secret = isSecretEntry(list, entry.name) || this.#fromEnv([...path, index, "value"]);
+      const secret = isSecretEntry(list, entry.name) || this.#fromEnv.has(String(entry.value));
       if (secret) {
         this.fields.push({ path: at, secret: true, desired: "", differs: true });
         return;

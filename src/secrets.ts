@@ -261,9 +261,20 @@ function prefixKey(text: string, at: number): number {
   return text.charCodeAt(at) * 0x10000 + text.charCodeAt(at + 1);
 }
 
-/** A copy with every secret replaced by `REDACTED`: the request a dry run shows. */
-export function redact<T>(document: T): T {
-  return mapSecrets(document, () => REDACTED, true) as T;
+/**
+ * A copy with every secret replaced by `REDACTED`: the request a dry run shows. `alsoSecret`: values
+ * redacted wherever they stand (those read with `!env`, secret whatever field holds them).
+ */
+export function redact<T>(document: T, alsoSecret: ReadonlySet<string> = new Set()): T {
+  const redacted = mapSecrets(document, () => REDACTED, true);
+  return (alsoSecret.size === 0 ? redacted : redactValues(redacted, alsoSecret)) as T;
+}
+
+function redactValues(document: unknown, values: ReadonlySet<string>): unknown {
+  if (typeof document === "string") return values.has(document) ? REDACTED : document;
+  if (Array.isArray(document)) return document.map((item) => redactValues(item, values));
+  if (!isPlainObject(document)) return document;
+  return Object.fromEntries(Object.entries(document).map(([key, item]) => [key, redactValues(item, values)]));
 }
 
 /** A copy with every secret blanked as Datadog does (""), by the table only: the `connection` output. */

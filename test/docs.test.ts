@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse as parseYaml } from "yaml";
 import {
   generatedFiles,
   patchJsonSchema,
@@ -22,6 +22,7 @@ import {
 } from "../scripts/generate.ts";
 import { describeAnswer, describeGiveUp } from "../src/datadog/explain.ts";
 import { type Fields, INTEGRATIONS, SECRET_FIELD_NAMES } from "../src/patch/integrations.ts";
+import { literalSecrets } from "../src/patch/literal-secrets.ts";
 import { parsePatch } from "../src/patch/parse.ts";
 import { validatePatch } from "../src/patch/validate.ts";
 import { formatPath } from "../src/paths.ts";
@@ -42,9 +43,20 @@ const CONNECTION_ID = "11111111-2222-3333-4444-555555555555";
 
 type Json = Record<string, unknown>;
 
-/** The action's own check: parse as the action parses, then validate. */
-function actionAccepts(text: string): { ok: boolean; messages: string[] } {
-  const parsed = parsePatch(text);
+/** YAML as an editor reads it; `!env NAME` is then the text NAME (no warning printed for the tag). */
+const parse = (text: string): unknown => parseYaml(text, { logLevel: "error" });
+
+/** Every variable a text reads with `!env`, each set to a stand-in: what a step's `env:` would give. */
+function standInEnv(text: string): Record<string, string> {
+  const code = text.replace(/^\s*#.*$/gm, "");
+  return Object.fromEntries([...code.matchAll(/!env ([A-Za-z_]\w*)/g)].map(([, name]) => [name, `stand-in-${name}`]));
+}
+
+/** The action's own check: parse as the action parses (each `!env` variable set), then validate. */
+function actionAccepts(text: string, env = standInEnv(text)): { ok: boolean; messages: string[] } {
+  const parsed = parsePatch(text, { env });
+  if (parsed.envProblems.length > 0)
+    return { ok: false, messages: parsed.envProblems.map((problem) => problem.message) };
   if (parsed.problems.length > 0) return { ok: false, messages: parsed.problems.map((problem) => problem.message) };
   const result = validatePatch(parsed.value);
   return result.ok ? { ok: true, messages: [] } : { ok: false, messages: result.problems.map((p) => p.message) };
@@ -315,15 +327,25 @@ describe("examples/", () => {
     const text = read(path);
     expect(text.split("\n")[0]).toBe(SCHEMA_LINE);
     expect(actionAccepts(text)).toEqual({ ok: true, messages: [] });
-    expect(findSecrets(parsePatch(text).value)).toEqual([]);
+    // Secrets only through !env: what the action would warn of as held in clear, none.
+    const parsed = parsePatch(text, { env: standInEnv(text) });
+    expect(literalSecrets(parsed)).toEqual([]);
+    expect(parsed.envProblems).toEqual([]);
+    expect(new Set(findSecrets(parsed.value))).toEqual(new Set(Object.values(standInEnv(text))));
+  });
+
+  it("show a secret read with !env in several of them", () => {
+    expect(EXAMPLES.filter((path) => Object.keys(standInEnv(read(path))).length > 0).length).toBeGreaterThanOrEqual(2);
   });
 
   it.each(EXAMPLES)("%s runs through the bundle as a patch-file in a dry run", async (path) => {
     const run = await runAction({
       inputs: { "connection-id": CONNECTION_ID, "patch-file": path, "dry-run": "true" },
+      env: standInEnv(read(path)),
       workspaceFiles: { [path]: read(path) },
     });
     expect(run.exitCode, run.maskedLog).toBe(0);
+    expect(run.commands.filter((command) => command.command === "warning")).toEqual([]);
     // Only results: a dry run sets none of the one-connection outputs.
     expect(Object.keys(run.outputs)).toEqual(["results"]);
     expect(JSON.parse(run.outputs.results ?? "[]")[0].status).toBe("would-update");
@@ -334,7 +356,7 @@ describe("examples/", () => {
 describe("the README's workflows", () => {
   it("cover the three uses", () => {
     const texts = README_WORKFLOWS.map(({ text }) => text);
-    expect(texts.some((text) => /schedule:/.test(text) && /api_token: \$\{\{ toJSON\(secrets\./.test(text))).toBe(true);
+    expect(texts.some((text) => /schedule:/.test(text) && /api_token: !env OPENAI_API_KEY\n/.test(text))).toBe(true);
     expect(
       texts.some(
         (text) =>
@@ -365,13 +387,42 @@ describe("the README's workflows", () => {
         expect(given).toContain("connection-id");
         expect(given.filter((name) => name === "patch" || name === "patch-file")).toHaveLength(1);
         const patch = step.with?.patch;
+        const env = Object.fromEntries(
+          Object.entries(step.env ?? {}).map(([name, value]) => [name, substituteExpressions(String(value))]),
+        );
         if (typeof patch === "string")
-          expect(actionAccepts(substituteExpressions(patch)), patch).toMatchObject({ ok: true });
+          expect(actionAccepts(substituteExpressions(patch), env), patch).toMatchObject({ ok: true });
         // A key in a workflow file must come from secrets.
         for (const name of ["api-key", "app-key"]) {
           if (step.with?.[name] !== undefined) expect(String(step.with[name])).toMatch(/^\$\{\{ secrets\.\w+ \}\}$/);
         }
       }
+    }
+  });
+
+  it("take each secret of a patch from the step's env: with !env, set there from the secrets context", () => {
+    const patches = README_WORKFLOWS.flatMap(({ doc }) =>
+      steps(doc).filter((step) => step.uses?.startsWith(OWN_ACTION) && typeof step.with?.patch === "string"),
+    );
+    const names = patches.flatMap((step) => Object.keys(standInEnv(String(step.with?.patch))));
+    expect(names.length).toBeGreaterThan(0);
+    for (const step of patches) {
+      // No secret pasted into an input: the runner prints inputs in the step's header.
+      expect(String(step.with?.patch)).not.toMatch(/secrets\./);
+      for (const name of Object.keys(standInEnv(String(step.with?.patch)))) {
+        expect(String(step.env?.[name]), name).toMatch(/^\$\{\{ secrets\.\w+ \}\}$/);
+      }
+    }
+    // A release applying files that read !env sets each variable from a secret.
+    const applying = README_WORKFLOWS.flatMap(({ doc }) =>
+      steps(doc).filter(
+        (step) => step.uses?.startsWith(OWN_ACTION) && step.with?.["patch-file"] && !step.with?.["dry-run"],
+      ),
+    );
+    const fileNames = README_PATCH_FILES.flatMap((text) => Object.keys(standInEnv(text)));
+    expect(fileNames.length).toBeGreaterThan(0);
+    for (const step of applying) {
+      for (const name of fileNames) expect(String(step.env?.[name]), name).toMatch(/^\$\{\{ secrets\.\w+ \}\}$/);
     }
   });
 
@@ -456,7 +507,8 @@ describe("the repository's workflows", () => {
     for (const step of steps(workflow("self-test.yml")).filter((candidate) => candidate.uses === "./")) {
       const inputs = Object.fromEntries(Object.entries(step.with ?? {}).map(([name, value]) => [name, String(value)]));
       const file = inputs["patch-file"];
-      const run = await runAction({ inputs, ...(file ? { workspaceFiles: { [file]: read(file) } } : {}) });
+      const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([name, value]) => [name, String(value)]));
+      const run = await runAction({ inputs, env, ...(file ? { workspaceFiles: { [file]: read(file) } } : {}) });
       expect(run.exitCode, `${step.name}: ${run.maskedLog}`).toBe(step["continue-on-error"] ? 1 : 0);
       expect(Object.keys(run.outputs)).toEqual(step["continue-on-error"] ? [] : ["results"]);
     }
@@ -535,6 +587,15 @@ describe("the README's troubleshooting quotes the action's messages", () => {
   ];
   it.each(messages)("%s", (_case, message) => {
     expect(README, `the README quotes an outdated message; the action now says:\n${message}`).toContain(message);
+  });
+
+  it("a variable read with !env that is not set", async () => {
+    const patch =
+      "integration:\n  type: OpenAI\n  credentials:\n    type: OpenAIAPIKey\n    api_token: !env OPENAI_API_KEY\n";
+    const run = await runAction({ inputs: { "connection-id": CONNECTION_ID, patch, "dry-run": "true" } });
+    const [error] = run.commands.filter((command) => command.command === "error");
+    expect(error?.message).toMatch(/^patch: integration\.credentials\.api_token: !env OPENAI_API_KEY: /);
+    expect(README).toContain(`\`\`\`text\n${error?.message}\n\`\`\``);
   });
 
   it("input errors", async () => {

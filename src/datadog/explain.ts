@@ -22,8 +22,12 @@ interface AnswerLike {
   readonly text: string;
 }
 
+/**
+ * Datadog words the same need two ways: the key "registered for Actions" (the API, by the key's UUID,
+ * not the key itself) or with "Actions API access" enabled (the key's page in Datadog).
+ */
 const REGISTRATION =
-  "PUT /api/v2/actions/app_key_registrations/{app_key_id}, see https://docs.datadoghq.com/api/latest/action-connection/#register-a-new-app-key";
+  "PUT /api/v2/actions/app_key_registrations/{app_key_id} with the key's UUID, see https://docs.datadoghq.com/api/latest/action-connection/#register-a-new-app-key";
 
 const title = (status: number) =>
   status === 403 || status === 401 ? "Datadog refused the keys" : "Datadog refused the update";
@@ -44,7 +48,8 @@ export function describeAnswer(answer: AnswerLike, connectionId: string, where: 
       title: title(answer.status),
       message:
         `Datadog refused the keys (${status})${said}. Check that api-key and app-key belong to the organization on ` +
-        `${where.label}, and that the application key is registered for Actions (${REGISTRATION}).`,
+        `${where.label}, and that the application key is registered for Actions (${REGISTRATION}) ` +
+        `or has "Actions API access" enabled in its settings in Datadog.`,
     };
   }
   if (answer.status === 404) {

@@ -5,7 +5,7 @@
  */
 
 import type { PathMessage } from "../patch/errors.ts";
-import { type ParsedPatch, type Position, parsePatch } from "../patch/parse.ts";
+import { type ParsedPatch, type ParseOptions, type Position, parsePatch } from "../patch/parse.ts";
 
 /** One `---`-separated part of a file: its text and where it starts. */
 export interface DocumentText {
@@ -52,14 +52,18 @@ export function splitDocuments(text: string): DocumentText[] {
 }
 
 /** A document parsed as a patch is, its positions moved to the file's lines. */
-export function parseDocument(part: DocumentText): ParsedPatch {
-  const parsed = parsePatch(part.text);
-  const shift = (position: Position | undefined): Position | undefined =>
-    position && { line: position.line + part.lineOffset, column: position.column };
+export function parseDocument(part: DocumentText, options: ParseOptions = {}): ParsedPatch {
+  const parsed = parsePatch(part.text, options);
+  const shift = (position: Position): Position => ({ line: position.line + part.lineOffset, column: position.column });
   return {
     value: parsed.value,
-    problems: parsed.problems.map((problem) => ({ ...problem, position: shift(problem.position) ?? problem.position })),
-    locate: (path) => shift(parsed.locate(path)),
+    problems: parsed.problems.map((problem) => ({ ...problem, position: shift(problem.position) })),
+    envValues: parsed.envValues.map((each) => ({ ...each, position: shift(each.position) })),
+    envProblems: parsed.envProblems.map((problem) => ({ ...problem, position: shift(problem.position) })),
+    locate: (path) => {
+      const position = parsed.locate(path);
+      return position && shift(position);
+    },
   };
 }
 

@@ -14,7 +14,17 @@ export interface Change {
   readonly shown: string;
 }
 
-export function listChanges(attributes: AttributesValue): Change[] {
+/** `secretValues`: values shown as secret whatever field holds them (those read with `!env`). */
+export function listChanges(attributes: AttributesValue, secretValues: ReadonlySet<string> = new Set()): Change[] {
+  const tagsSecret = attributes.tags?.some((tag) => secretValues.has(tag)) ?? false;
+  return listAll(attributes).map((change) =>
+    !change.secret && (secretValues.has(change.shown) || (change.path === "tags" && tagsSecret))
+      ? secret(change.path)
+      : change,
+  );
+}
+
+function listAll(attributes: AttributesValue): Change[] {
   const changes: Change[] = [];
   if (attributes.name !== undefined) changes.push(plain("name", attributes.name));
   if (attributes.tags !== undefined) changes.push(plain("tags", attributes.tags.join(", ") || "(none)"));

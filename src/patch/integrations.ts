@@ -76,8 +76,13 @@ export interface ListField {
   readonly doc: string;
   /** Fields of each entry. In an update, the entry's `required` fields must be given. */
   readonly item: Fields;
-  /** Fields an entry must carry in an update request (e.g. `name`, or `name`, `type`, `value`). */
+  /** Fields an entry must carry in an update request (e.g. `name`, or `name`, `type`, `value`), unless it is deleted. */
   readonly itemRequiredInUpdate: readonly string[];
+  /**
+   * What a deletion (`{name, deleted: true}`) sends besides its name and `deleted: true`: the form
+   * Datadog's Terraform provider sends (tokens carry `type: SECRET` and an empty value).
+   */
+  readonly deletedForm: Readonly<Record<string, string>>;
 }
 
 /** A list of `key:value` strings: the connection's tags. */
@@ -134,7 +139,12 @@ const object = (doc: string, fields: Fields, required = false): ObjectField => (
   fields,
 });
 
-const list = (doc: string, item: Fields, itemRequiredInUpdate: readonly string[]): ListField => ({
+const list = (
+  doc: string,
+  item: Fields,
+  itemRequiredInUpdate: readonly string[],
+  deletedForm: Readonly<Record<string, string>> = {},
+): ListField => ({
   kind: "list",
   secret: false,
   required: false,
@@ -142,6 +152,7 @@ const list = (doc: string, item: Fields, itemRequiredInUpdate: readonly string[]
   doc,
   item,
   itemRequiredInUpdate,
+  deletedForm,
 });
 
 export interface CredentialKind {
@@ -285,7 +296,7 @@ export const INTEGRATIONS: readonly Integration[] = [
     "HTTP",
     [
       kind("HTTPTokenAuth", {
-        tokens: list("Secret tokens", tokenEntry, ["name", "type", "value"]),
+        tokens: list("Secret tokens", tokenEntry, ["name", "type", "value"], { type: "SECRET", value: "" }),
         headers: list("Headers sent with every request", headerEntry, ["name"]),
         url_parameters: list("URL parameters sent with every request", urlParameterEntry, ["name"]),
         body: object("Body sent with every request", {
@@ -325,7 +336,7 @@ export const ATTRIBUTE_FIELDS: Fields = {
     secret: false,
     required: false,
     direction: "both",
-    doc: "Tags, each key:value; the key `default` is reserved",
+    doc: "Tags, each key:value with exactly one colon, starting with a letter; the key `default` is reserved",
     example: ["team:platform", "env:prod"],
   },
 };

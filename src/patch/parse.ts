@@ -11,6 +11,10 @@
  *   offending source line, which may hold a secret. We report its code, line and column only;
  * - `logLevel: "error"`: the parser otherwise writes some warnings to stderr itself, quoting the
  *   source (a mapping used as a key: `{[sk-...]: 1}`), before any mask could be registered.
+ *
+ * `!env NAME` (the one tag allowed besides `!!str`) stands for the value of the environment variable
+ * NAME: read here, handed to `onRead` at once (to be masked before anything is printed), and listed
+ * with its path so that every later step can treat it as a secret, whatever field it stands in.
  */
 import {
   CST,
@@ -27,6 +31,7 @@ import {
   type Node,
   parseAllDocuments,
   parseDocument,
+  type ScalarTag,
   visit,
 } from "yaml";
 
@@ -44,11 +49,39 @@ export interface SyntaxProblem {
   readonly position: Position;
 }
 
+/** A value the document took from the environment with `!env NAME`. */
+export interface EnvValue {
+  /** The variable's name. */
+  readonly name: string;
+  /** Where it stands in the document (`["integration", "credentials", "api_token"]`). */
+  readonly path: readonly (string | number)[];
+  readonly position: Position;
+  readonly value: string;
+}
+
+/** A `!env` that cannot be read: the message names the variable (never its value) and says what to do. */
+export interface EnvProblem {
+  readonly path: readonly (string | number)[];
+  readonly position: Position;
+  readonly message: string;
+}
+
+export interface ParseOptions {
+  /** The step's environment, where `!env NAME` reads NAME. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Called with each value read from the environment, the moment it is read (to register its mask). */
+  readonly onRead?: (value: string) => void;
+}
+
 export interface ParsedPatch {
   /** The document as plain data; best effort when there are problems (for masking). */
   readonly value: unknown;
   /** Syntax problems; empty when the document is well formed. */
   readonly problems: readonly SyntaxProblem[];
+  /** The values read with `!env`, in document order. */
+  readonly envValues: readonly EnvValue[];
+  /** Each `!env` refused: an unset or empty variable, a bad name, on a mapping, a list, a key or a `type`. */
+  readonly envProblems: readonly EnvProblem[];
   /**
    * Where a path of the document stands in the source: the key of its last step (the line a person
    * looks for), or for a path that goes past the document, the deepest node on the way.
@@ -60,6 +93,12 @@ export interface ParsedPatch {
 const MAX_ALIAS_COUNT = 100;
 const CORE_TAG_PREFIX = "tag:yaml.org,2002:";
 const STR_TAG = `${CORE_TAG_PREFIX}str`;
+const ENV_TAG = "!env";
+/** What a POSIX shell takes for a variable's name; GitHub's `env:` keys are the same in practice. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_SCALAR: ScalarTag = { tag: ENV_TAG, resolve: (name: string) => name };
+/** The parser's warning for `!env` on a mapping or list, which envTags() reports in its own words. */
+const UNRESOLVED_ENV = `Unresolved tag: ${ENV_TAG}`;
 
 const OPTIONS = {
   prettyErrors: false,
@@ -72,9 +111,11 @@ const OPTIONS = {
   strict: true,
   // Not "silent": that also drops the MULTIPLE_DOCS error.
   logLevel: "error",
+  // The variable's name as written; envTags() puts the variable's value in its place.
+  customTags: [ENV_SCALAR] as ScalarTag[],
 } as const;
 
-export function parsePatch(text: string): ParsedPatch {
+export function parsePatch(text: string, options: ParseOptions = {}): ParsedPatch {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...OPTIONS, lineCounter });
   const at = (offset: number | undefined): Position => {
@@ -84,13 +125,16 @@ export function parsePatch(text: string): ParsedPatch {
 
   const problems: SyntaxProblem[] = [
     ...doc.errors.map((error) => ({ code: error.code, message: describe(error.code), position: at(error.pos[0]) })),
-    ...doc.warnings.map((warning) => ({
-      code: warning.code,
-      message: describe(warning.code),
-      position: at(warning.pos[0]),
-    })),
+    ...doc.warnings
+      .filter((warning) => !(warning.code === "TAG_RESOLVE_FAILED" && warning.message === UNRESOLVED_ENV))
+      .map((warning) => ({
+        code: warning.code,
+        message: describe(warning.code),
+        position: at(warning.pos[0]),
+      })),
   ];
   problems.push(...keepLiteralText(doc, at));
+  const env = envTags(doc, at, options);
 
   let value: unknown;
   try {
@@ -109,7 +153,10 @@ export function parsePatch(text: string): ParsedPatch {
       ? Array.from(parseAllDocuments(text, OPTIONS))
       : [doc];
     const values = docs.map((each) => {
-      if (each !== doc) keepLiteralText(each, at);
+      if (each !== doc) {
+        keepLiteralText(each, at);
+        envTags(each, at, options);
+      }
       return looseValue(each);
     });
     // After a syntax error the parser drops the rest of the document; the lexer still sees its pairs.
@@ -120,6 +167,8 @@ export function parsePatch(text: string): ParsedPatch {
   return {
     value,
     problems,
+    envValues: env.values,
+    envProblems: env.problems,
     locate: (path) => {
       const node = nodeAt(doc, path);
       return node?.range ? at(node.range[0]) : undefined;
@@ -172,6 +221,81 @@ function keepLiteralText(doc: Document, at: (offset: number | undefined) => Posi
   return problems;
 }
 
+/**
+ * Puts in place of each `!env NAME` the value of NAME, and lists what was read and what was refused.
+ * A refused one is left as "": the name is no secret, and must not be masked (it is in the message).
+ */
+function envTags(
+  doc: Document,
+  at: (offset: number | undefined) => Position,
+  options: ParseOptions,
+): { values: EnvValue[]; problems: EnvProblem[] } {
+  const values: EnvValue[] = [];
+  const problems: EnvProblem[] = [];
+  const refuse = (node: Node, path: (string | number)[], message: string) =>
+    problems.push({ path, position: at(node.range?.[0]), message });
+  visit(doc, {
+    Node(_key, node, ancestors) {
+      if (node.tag !== ENV_TAG) return;
+      const parent = ancestors[ancestors.length - 1];
+      const path = documentPath(ancestors, node);
+      if (isMap(node) || isSeq(node)) {
+        const what = isMap(node) ? "a mapping" : "a list";
+        refuse(node, path, `!env stands for one text value, not ${what}; put !env NAME on each value instead`);
+        return;
+      }
+      if (!isScalar(node)) return;
+      const name = String(node.value ?? "");
+      node.value = "";
+      if (isPair(parent) && parent.key === node) {
+        refuse(node, path, "!env stands for a value, not a key; write the field's name");
+      } else if (isPair(parent) && isScalar(parent.key) && parent.key.value === "type") {
+        refuse(node, path, "!env cannot give a type: it decides which fields apply; write the type itself");
+      } else if (!ENV_NAME.test(name)) {
+        // The name is not quoted: what stands there may be a secret pasted in the wrong place.
+        refuse(
+          node,
+          path,
+          "!env takes the name of an environment variable (letters, digits and _, not starting with a digit)",
+        );
+      } else {
+        const value = options.env?.[name];
+        if (value === undefined) {
+          refuse(
+            node,
+            path,
+            `!env ${name}: the environment variable ${name} is not set; set it in the step's env: (${name}: \${{ secrets.${name} }})`,
+          );
+        } else if (value === "") {
+          refuse(
+            node,
+            path,
+            `!env ${name}: the environment variable ${name} is empty; check that the secret it is set from exists and is available to this workflow`,
+          );
+        } else {
+          options.onRead?.(value);
+          node.value = value;
+          values.push({ name, path, position: at(node.range?.[0]), value });
+        }
+      }
+    },
+  });
+  return { values, problems };
+}
+
+/** The path in the document of `node`, from the visitor's ancestors (Document, YAMLMap, Pair...). */
+function documentPath(ancestors: readonly unknown[], node: unknown): (string | number)[] {
+  const chain = [...ancestors, node];
+  const path: (string | number)[] = [];
+  for (let index = 0; index < chain.length - 1; index++) {
+    const here = chain[index];
+    const next = chain[index + 1];
+    if (isPair(here) && next === here.value) path.push(isScalar(here.key) ? String(here.key.value) : "");
+    else if (isSeq(here)) path.push(here.items.indexOf(next as never));
+  }
+  return path;
+}
+
 /** Most nodes looseValue() gives: plenty for any real patch, few for an alias bomb. */
 const MAX_LOOSE_NODES = 100_000;
 
@@ -218,10 +342,13 @@ function lexedPairs(text: string): Record<string, unknown>[] {
   const tokens = [...new Lexer().lex(text)];
   let key: unknown;
   let pending: string | undefined;
+  // After `!env`, the scalar is a variable's name: no secret, and masking it would hide it in messages.
+  let envName = false;
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index] ?? "";
     const type = CST.tokenType(token);
     let source: string | undefined;
+    if (type === "tag") envName = token === ENV_TAG;
     if (type === "scalar") {
       // A plain scalar: a marker, then its source.
       source = tokens[++index] ?? "";
@@ -241,7 +368,8 @@ function lexedPairs(text: string): Record<string, unknown>[] {
       pending = undefined;
       continue;
     }
-    const value = decodeScalar(source);
+    const value = envName ? "" : decodeScalar(source);
+    envName = false;
     if (pending !== undefined) {
       pairs.push({ [pending]: value });
       pending = undefined;

@@ -14,6 +14,7 @@ import {
   findIntegration,
   INTEGRATIONS,
   type Integration,
+  type ListField,
   type TextCheck,
   type TextField,
 } from "./integrations.ts";
@@ -94,11 +95,18 @@ function textSchema(field: TextField, mode: Mode) {
   return z.string().check(...checks);
 }
 
+/**
+ * Tags as Datadog's Connections docs define them: `key:value` with exactly one colon, starting with
+ * a letter, the key `default` reserved. One rule at a time, so the message names the one that failed.
+ */
 function tagsSchema(mode: Mode) {
   if (mode === "response") return z.array(z.string());
   return z.array(
     z.string().check(
-      z.regex(/^[^\s:,]+:[^\s,]+$/, { message: "must be key:value without spaces or commas", abort: true }),
+      z.regex(/^[A-Za-z]/, { message: "must start with a letter (key:value)", abort: true }),
+      z.regex(/^[^:]*:[^:]*$/, { message: "must hold exactly one colon, between key and value", abort: true }),
+      z.regex(/^[^:]+:.+$/, { message: "must have a value after the colon (key:value)", abort: true }),
+      z.regex(/^[^\s,]+$/, { message: "must not hold spaces or commas", abort: true }),
       z.refine((tag) => !tag.toLowerCase().startsWith("default:"), { message: "uses the reserved key default" }),
     ),
   );
@@ -119,10 +127,39 @@ function bareFieldSchema(field: Field, mode: Mode): z.ZodMiniType {
     case "object":
       return objectSchema(field.fields, mode, {});
     case "list": {
-      const required = mode === "update" ? new Set(field.itemRequiredInUpdate) : new Set<string>();
-      const item = objectSchema(field.item, mode, {}, required);
-      return z.array(item);
+      if (mode === "response") return z.array(objectSchema(field.item, mode, {}));
+      // Only the name is always needed: `{name, deleted: true}` removes an entry, as Datadog takes it.
+      // The other fields' presence and emptiness depend on `deleted`, checked by checkEntry().
+      const optional = Object.fromEntries(
+        Object.entries(field.item).map(([name, item]) => [
+          name,
+          item.kind === "text" && name !== "name" ? { ...item, required: false } : item,
+        ]),
+      );
+      const item = objectSchema(optional, mode, {}, new Set(["name"]));
+      return z.array(item.check(z.superRefine((entry, context) => checkEntry(entry as Entry, field, context))));
     }
+  }
+}
+
+type Entry = Readonly<Record<string, unknown>>;
+
+/**
+ * An entry that stays needs its fields (a token its type and value), none empty; a deleted one needs
+ * only its name, and may carry an empty value (as Datadog's own clients send it) but no other.
+ */
+function checkEntry(entry: Entry, field: ListField, context: z.core.$RefinementCtx<unknown>): void {
+  const issue = (name: string, message: string) =>
+    context.addIssue({ code: "custom", message, path: [name], input: entry[name] });
+  if (entry.deleted === true) {
+    if (typeof entry.value === "string" && entry.value !== "") {
+      issue("value", 'must be empty or left out: deleted: true removes the entry (write value: "" or no value)');
+    }
+    return;
+  }
+  for (const name of field.itemRequiredInUpdate) {
+    if (entry[name] === undefined) issue(name, "is required, unless the entry is deleted (deleted: true)");
+    else if (entry[name] === "") issue(name, "is empty; give a value, or remove the entry with deleted: true");
   }
 }
 

@@ -411,7 +411,7 @@ describe.concurrent("reading the answer", () => {
     expect(run.exitCode).toBe(1);
     expect(sim.requests).toHaveLength(1);
     expect(errors).toEqual([
-      `Datadog refused the keys (403 Forbidden). Check that api-key and app-key belong to the organization on ${new URL(sim.url).host} (api-url), and that the application key is registered for Actions (PUT /api/v2/actions/app_key_registrations/{app_key_id}, see https://docs.datadoghq.com/api/latest/action-connection/#register-a-new-app-key).`,
+      `Datadog refused the keys (403 Forbidden). Check that api-key and app-key belong to the organization on ${new URL(sim.url).host} (api-url), and that the application key is registered for Actions (PUT /api/v2/actions/app_key_registrations/{app_key_id} with the key's UUID, see https://docs.datadoghq.com/api/latest/action-connection/#register-a-new-app-key) or has "Actions API access" enabled in its settings in Datadog.`,
     ]);
     expect(run.maskedLog).not.toMatch(/<html|nginx/);
   });

@@ -24,6 +24,8 @@ function answered(fields: Fields, values: Record<string, unknown>): Record<strin
   for (const [name, value] of Object.entries(values)) {
     const field = fields[name];
     if (!field || field.direction === "update") continue;
+    // HTTP tokens: Datadog's answers leave them out.
+    if (field.kind === "list" && field.item.value?.secret === true) continue;
     if (field.kind === "text") result[name] = field.secret === true ? "" : value;
     else if (field.kind === "object") result[name] = answered(field.fields, value as Record<string, unknown>);
     else if (field.kind === "list")

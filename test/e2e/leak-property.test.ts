@@ -3,7 +3,8 @@
  * field allows, with the characters that break escaping over-represented) in random valid patches
  * (a random credential kind, a random subset of its fields, random HTTP headers and URL parameters
  * with names that mark a credential and names that do not), each run through the bundle with step
- * debug logging: accepted, refused by Datadog with an answer that quotes the secrets, or a dry run.
+ * debug logging: accepted, refused by Datadog with an answer that quotes the secrets, or a dry run;
+ * the secrets written in the patch, or read from the step's environment with `!env NAME`.
  * fast-check prints the seed and the shrunk case of a failure.
  *
  * Every one of the RUNS cases is run, however slow the machine: no time limit may cut the property
@@ -129,6 +130,23 @@ const patches: fc.Arbitrary<Generated> = fc
 
 const scenarios = fc.constantFrom("accepted", "refused with the secrets quoted", "dry run");
 
+/**
+ * The patch's text with each secret replaced by `!env SECRET_<n>`, and the environment that sets them:
+ * each secret stands in the text as a placeholder, which becomes the tag (JSON with a tag is YAML flow).
+ */
+function readFromEnv(patch: Record<string, unknown>, secrets: string[], write: (value: unknown) => string) {
+  const names = new Map([...new Set(secrets)].map((value, index) => [value, `__ENV_${index}__`]));
+  const replace = (value: unknown): unknown => {
+    if (typeof value === "string") return names.get(value) ?? value;
+    if (Array.isArray(value)) return value.map(replace);
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replace(item)]));
+  };
+  const text = write(replace(patch)).replace(/"?__ENV_(\d+)__"?/g, "!env SECRET_$1");
+  const env = Object.fromEntries([...names.keys()].map((value, index) => [`SECRET_${index}`, value]));
+  return { text, env };
+}
+
 /** Cases per run of the suite: about 10 s alone. */
 const RUNS = 50;
 
@@ -142,8 +160,12 @@ describe("no secret leaks, whatever it holds", () => {
   it("in random valid patches, through acceptance, refusal and a dry run", { timeout: 180_000 }, async () => {
     let runs = 0;
     await fc.assert(
-      fc.asyncProperty(patches, scenarios, fc.boolean(), async ({ kind, patch, secrets }, scenario, asJson) => {
+      fc.asyncProperty(patches, scenarios, fc.boolean(), fc.boolean(), async (generated, scenario, asJson, fromEnv) => {
+        const { kind, patch, secrets } = generated;
         runs++;
+        const write = (value: unknown) => (asJson ? JSON.stringify(value) : stringify(value));
+        const given = fromEnv ? readFromEnv(patch, secrets, write) : { text: write(patch), env: {} };
+        if (fromEnv && secrets.length > 0) expect(given.text).toMatch(/!env SECRET_0\b/);
         simulator.reset();
         if (scenario === "refused with the secrets quoted") {
           const errors = secrets.map((value) => ({ title: "Generic Error", detail: `invalid value ${value}` }));
@@ -152,13 +174,13 @@ describe("no secret leaks, whatever it holds", () => {
         const run = await runAction({
           inputs: {
             "connection-id": kind.id,
-            patch: asJson ? JSON.stringify(patch) : stringify(patch),
+            patch: given.text,
             "api-url": simulator.url,
             "api-key": SIM_API_KEY,
             "app-key": SIM_APP_KEY,
             "dry-run": String(scenario === "dry run"),
           },
-          env: { RUNNER_DEBUG: "1" },
+          env: { RUNNER_DEBUG: "1", ...given.env },
         });
         expect(run.stderr).toBe("");
         expect(stackTraces(run)).toEqual([]);

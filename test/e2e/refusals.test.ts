@@ -138,7 +138,7 @@ const ROWS: readonly Row[] = [
     inputs: { patch: "tags: ['default:x', 'team: platform']" },
     expected: [
       "patch: tags[0]: uses the reserved key default (line 1, column 8)",
-      "patch: tags[1]: must be key:value without spaces or commas (line 1, column 21)",
+      "patch: tags[1]: must not hold spaces or commas (line 1, column 21)",
     ],
   },
   {

@@ -113,7 +113,7 @@ describe.each(ROUTES)("$route", ({ route, env }) => {
   });
 
   it("403 for an application key not registered for Actions says how to register it", async () => {
-    const unregistered = await Simulator.start({ registeredAppKeys: [] });
+    const unregistered = await Simulator.start({ registeredAppKeyIds: [] });
     try {
       const { client } = makeClient({ env: env(), baseUrl: unregistered.url });
       const { message, title } = await problem(client.updateConnection(OPENAI, RENAME));
@@ -121,8 +121,8 @@ describe.each(ROUTES)("$route", ({ route, env }) => {
       expect(message).toBe(
         "Datadog refused the keys (403 Forbidden): Forbidden: The application key is not registered for Actions. " +
           `Check that api-key and app-key belong to the organization on ${new URL(unregistered.url).host} (api-url), ` +
-          "and that the application key is registered for Actions (PUT /api/v2/actions/app_key_registrations/{app_key_id}, " +
-          "see https://docs.datadoghq.com/api/latest/action-connection/#register-a-new-app-key).",
+          "and that the application key is registered for Actions (PUT /api/v2/actions/app_key_registrations/{app_key_id} with the key's UUID, " +
+          'see https://docs.datadoghq.com/api/latest/action-connection/#register-a-new-app-key) or has "Actions API access" enabled in its settings in Datadog.',
       );
       expect(unregistered.requests).toHaveLength(1);
     } finally {

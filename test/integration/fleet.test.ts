@@ -38,7 +38,14 @@ function http(id: string, name: string) {
 }
 
 function job(id: string, attributes: Record<string, unknown>, always = false): Job {
-  return { file: `connections/${id}.yml`, line: 1, id, request: request(attributes), fromEnv: () => false, always };
+  return {
+    file: `connections/${id}.yml`,
+    line: 1,
+    id,
+    request: request(attributes),
+    fromEnv: new Set<string>(),
+    always,
+  };
 }
 
 function client(simulator: Simulator, timeoutMs = 20_000) {

@@ -23,6 +23,8 @@ import { KINDS, storedConnection } from "../fixtures.ts";
 export const SIM_API_KEY = "0123456789abcdef0123456789abcdef";
 /** The application key the simulator accepts and has registered for Actions (40 hex). */
 export const SIM_APP_KEY = "fedcba9876543210fedcba9876543210fedcba98";
+/** The UUID of that application key: registrations are made and looked up by it, never by the key. */
+export const SIM_APP_KEY_ID = "b7c2a1d4-5e6f-4a8b-9c0d-1e2f3a4b5c6d";
 /** Datadog's AWS account that assumes the role: every AWS answer carries it. */
 export const SIM_PRINCIPAL_ID = "464622532012";
 /** The user every connection is `created_by`. */
@@ -36,6 +38,8 @@ export interface RecordedRequest {
   body: string;
   /** The body parsed as JSON; undefined if it is not JSON (or empty). */
   json: unknown;
+  /** The query string's parameters. */
+  query: URLSearchParams;
   /** Date.now() when the request arrived. */
   at: number;
   /** The status answered, once the answer is sent (undefined for a reset or a hang). */
@@ -63,8 +67,10 @@ export type Scripted =
 export interface SimulatorOptions {
   apiKey?: string;
   appKey?: string;
-  /** Application keys registered for Actions; default [appKey]. */
-  registeredAppKeys?: string[];
+  /** The application key's UUID; default SIM_APP_KEY_ID. */
+  appKeyId?: string;
+  /** UUIDs of the application keys registered for Actions; default [appKeyId]. */
+  registeredAppKeyIds?: string[];
   /** Default 1000 requests per 60 s, named "action_connections". */
   rateLimit?: { limit: number; period: number; name: string };
   /** Port on 127.0.0.1; default 0 (any free port). */
@@ -115,6 +121,7 @@ export class Simulator {
   readonly #server: Server;
   readonly #apiKey: string;
   readonly #appKey: string;
+  readonly #appKeyId: string;
   readonly #initialRegistered: readonly string[];
   readonly #registered = new Set<string>();
   readonly #rateLimit: { limit: number; period: number; name: string };
@@ -132,7 +139,8 @@ export class Simulator {
     this.url = url;
     this.#apiKey = options.apiKey ?? SIM_API_KEY;
     this.#appKey = options.appKey ?? SIM_APP_KEY;
-    this.#initialRegistered = [...(options.registeredAppKeys ?? [this.#appKey])];
+    this.#appKeyId = (options.appKeyId ?? SIM_APP_KEY_ID).toLowerCase();
+    this.#initialRegistered = (options.registeredAppKeyIds ?? [this.#appKeyId]).map((id) => id.toLowerCase());
     this.#rateLimit = { ...(options.rateLimit ?? { limit: 1000, period: 60, name: "action_connections" }) };
     server.on("connection", (socket: Socket) => {
       this.#sockets.add(socket);
@@ -229,6 +237,7 @@ export class Simulator {
         headers: flattenHeaders(request.headers),
         body,
         json: parseJson(body),
+        query: url.searchParams,
         at,
       };
       this.requests.push(recorded);
@@ -278,7 +287,9 @@ export class Simulator {
         return;
       }
       case "html":
-        this.#send(response, this.#withRateLimit(htmlAnswer(scripted.status)));
+        // The edge's pages carry no rate-limit headers: only the API behind it sends them.
+        this.#tick();
+        this.#send(response, htmlAnswer(scripted.status));
         return;
       case "non-json": {
         const body = `upstream connect error or disconnect/reset before headers. status ${scripted.status}\n`;
@@ -394,9 +405,11 @@ export class Simulator {
     const { method, path } = request;
     const connection = /^\/api\/v2\/actions\/connections\/([^/]+)$/.exec(path);
     const registration = path.startsWith(REGISTRATIONS) ? path.slice(REGISTRATIONS.length) : undefined;
+    const listing = path === REGISTRATIONS.slice(0, -1) && method === "GET";
     const known =
       (connection && ["GET", "PATCH", "DELETE"].includes(method)) ||
       (path === CONNECTIONS && method === "POST") ||
+      listing ||
       (registration && !registration.includes("/") && ["GET", "PUT", "DELETE"].includes(method));
     if (!known) return jsonApiError(404, "Not Found", `no route for ${method} ${path}`);
 
@@ -406,9 +419,10 @@ export class Simulator {
       return jsonAnswer(403, { errors: ["Forbidden"] });
     }
 
+    if (listing) return this.#registrations(request.query);
     if (registration !== undefined) return this.#registration(method, decodeURIComponent(registration));
 
-    if (!this.#registered.has(appKey)) {
+    if (!this.#registered.has(this.#appKeyId)) {
       return jsonApiError(403, "Forbidden", "The application key is not registered for Actions.");
     }
     try {
@@ -432,7 +446,26 @@ export class Simulator {
     }
   }
 
-  #registration(method: string, id: string): Answer {
+  /** The registrations, a page at a time: page[size] (1 to 100, default 100) and page[number] (from 0). */
+  #registrations(query: URLSearchParams): Answer {
+    const size = pageParameter(query, "page[size]", 100);
+    const number = pageParameter(query, "page[number]", 0);
+    if (size === undefined || size < 1 || size > 100 || number === undefined) {
+      return jsonAnswer(400, {
+        errors: [{ title: "Generic Error", detail: "page[size] must be 1 to 100 and page[number] 0 or more" }],
+      });
+    }
+    const ids = [...this.#registered].sort();
+    const data = ids.slice(number * size, (number + 1) * size).map((id) => ({ id, type: "app_key_registration" }));
+    return jsonAnswer(200, { data, meta: { total: ids.length, total_filtered: ids.length } });
+  }
+
+  #registration(method: string, key: string): Answer {
+    // Keyed by the application key's UUID (its id), not by the key itself.
+    if (!UUID.test(key)) {
+      return jsonAnswer(400, { errors: [{ title: "Generic Error", detail: "app_key_id must be a valid UUID" }] });
+    }
+    const id = key.toLowerCase();
     const data = { id, type: "app_key_registration" };
     if (method === "PUT") {
       this.#registered.add(id);
@@ -493,6 +526,7 @@ export class Simulator {
       }
     }
     if (integration) attributes.integration = blankSecrets(integration);
+    omitTokens(attributes.integration);
     const meta = this.#meta.get(id) ?? { createdAt: timestamp(new Date()), lastUpdated: timestamp(new Date()) };
     const extras: Json = {
       acting_user_can_resolve: true,
@@ -656,6 +690,18 @@ function mergeList(stored: unknown[], patch: unknown, field: ListField, at: stri
     else result.push(clean);
   });
   return result;
+}
+
+/** HTTP tokens are not in Datadog's answers (GET or PATCH) any more: not blanked, left out. */
+function omitTokens(integration: unknown): void {
+  if (isObject(integration) && isObject(integration.credentials)) delete integration.credentials.tokens;
+}
+
+/** A page parameter: a whole number, or `fallback` when absent; undefined when it is not a number. */
+function pageParameter(query: URLSearchParams, name: string, fallback: number): number | undefined {
+  const text = query.get(name);
+  if (text === null) return fallback;
+  return /^\d{1,6}$/.test(text) ? Number(text) : undefined;
 }
 
 /** Secret fields answered as "": the table's secret fields, and each HTTP token's value. */

@@ -5,7 +5,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SECRET_FIELD_NAMES } from "../../src/patch/integrations.ts";
 import { KINDS, type Kind, storedConnection } from "../fixtures.ts";
-import { SIM_API_KEY, SIM_APP_KEY, SIM_PRINCIPAL_ID, Simulator, type SimulatorOptions } from "./server.ts";
+import {
+  SIM_API_KEY,
+  SIM_APP_KEY,
+  SIM_APP_KEY_ID,
+  SIM_PRINCIPAL_ID,
+  Simulator,
+  type SimulatorOptions,
+} from "./server.ts";
 
 type Json = Record<string, unknown>;
 
@@ -176,10 +183,10 @@ describe("routes", () => {
     expect(JSON.stringify(created.json)).toContain("api_token");
   });
 
-  it("GET / PUT / DELETE app_key_registrations (200 / 201 / 204)", async () => {
+  it("GET / PUT / DELETE app_key_registrations by the key's UUID (200 / 201 / 204)", async () => {
     const path = "/api/v2/actions/app_key_registrations";
-    expect((await call(sim, "GET", `${path}/${SIM_APP_KEY}`)).status).toBe(200);
-    const other = "0000000000000000000000000000000000000000";
+    expect((await call(sim, "GET", `${path}/${SIM_APP_KEY_ID}`)).status).toBe(200);
+    const other = "00000000-1111-4222-8333-444444444444";
     expect((await call(sim, "GET", `${path}/${other}`)).status).toBe(404);
     const put = await call(sim, "PUT", `${path}/${other}`);
     expect(put.status).toBe(201);
@@ -187,6 +194,41 @@ describe("routes", () => {
     expect((await call(sim, "GET", `${path}/${other}`)).status).toBe(200);
     expect((await call(sim, "DELETE", `${path}/${other}`)).status).toBe(204);
     expect((await call(sim, "GET", `${path}/${other}`)).status).toBe(404);
+  });
+
+  it("refuses a registration named by the key itself, or anything not a UUID, with 400", async () => {
+    const path = "/api/v2/actions/app_key_registrations";
+    for (const method of ["GET", "PUT", "DELETE"]) {
+      const answer = await call(sim, method, `${path}/${SIM_APP_KEY}`);
+      expect(answer.status).toBe(400);
+      expect(answer.json).toEqual({ errors: [{ title: "Generic Error", detail: "app_key_id must be a valid UUID" }] });
+    }
+    // Nothing was registered under the key's text.
+    expect((await call(sim, "GET", path)).json).toMatchObject({ meta: { total: 1 } });
+  });
+
+  it("lists the registrations, a page at a time (page[size], page[number] from 0), in JSON:API form", async () => {
+    const path = "/api/v2/actions/app_key_registrations";
+    const ids = ["00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"];
+    for (const id of ids) expect((await call(sim, "PUT", `${path}/${id}`)).status).toBe(201);
+    const all = [...ids, SIM_APP_KEY_ID].sort().map((id) => ({ id, type: "app_key_registration" }));
+    const meta = { total: 3, total_filtered: 3 };
+    const whole = await call(sim, "GET", path);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("content-type")).toBe("application/vnd.api+json");
+    expect(whole.json).toEqual({ data: all, meta });
+    expect((await call(sim, "GET", `${path}?page[size]=2&page[number]=0`)).json).toEqual({
+      data: all.slice(0, 2),
+      meta,
+    });
+    expect((await call(sim, "GET", `${path}?page%5Bsize%5D=2&page%5Bnumber%5D=1`)).json).toEqual({
+      data: all.slice(2),
+      meta,
+    });
+    expect((await call(sim, "GET", `${path}?page[size]=2&page[number]=2`)).json).toEqual({ data: [], meta });
+    for (const query of ["page[size]=0", "page[size]=101", "page[number]=-1", "page[size]=x"]) {
+      expect((await call(sim, "GET", `${path}?${query}`)).status).toBe(400);
+    }
   });
 
   it("answers an unknown path or method with a JSON:API 404", async () => {
@@ -216,14 +258,14 @@ describe("auth", () => {
   });
 
   it("answers 403 with a JSON:API error when the application key is not registered, until it is", async () => {
-    const unregistered = await startWith({ registeredAppKeys: [] });
+    const unregistered = await startWith({ registeredAppKeyIds: [] });
     const refused = await patch(unregistered, OPENAI, { name: "x" });
     expect(refused.status).toBe(403);
     const errors = refused.json.errors as Json[];
     expect(errors).toHaveLength(1);
     expect(errors[0]?.detail).toMatch(/application key is not registered for Actions/);
 
-    const registered = await call(unregistered, "PUT", `/api/v2/actions/app_key_registrations/${SIM_APP_KEY}`);
+    const registered = await call(unregistered, "PUT", `/api/v2/actions/app_key_registrations/${SIM_APP_KEY_ID}`);
     expect(registered.status).toBe(201);
     expect((await patch(unregistered, OPENAI, { name: "x" })).status).toBe(200);
   });
@@ -405,10 +447,8 @@ describe("updates", () => {
       },
     });
     const answered = credentialsOf(answer.json.data);
-    expect(answered.tokens).toEqual([
-      { name: "bearer", type: "SECRET", value: "" },
-      { name: "second", type: "SECRET", value: "" },
-    ]);
+    // Tokens are left out of the answer, as the service does now (Terraform provider PR #3667).
+    expect(answered).not.toHaveProperty("tokens");
     // Header and URL parameter values are echoed, as the service does.
     expect(answered.headers).toEqual([{ name: "Authorization", value: "Bearer {{ tokens.bearer }}" }]);
     expect(answered.url_parameters).toEqual([{ name: "region", value: "us" }]);
@@ -454,7 +494,7 @@ describe("updates", () => {
 });
 
 describe("answers", () => {
-  it("blanks every secret field of every kind, echoes the rest; the store keeps the secrets", async () => {
+  it("blanks every secret field of every kind, leaves HTTP tokens out, echoes the rest; the store keeps the secrets", async () => {
     for (const kind of KINDS) {
       const answer = await call(sim, "GET", `${CONNECTIONS}/${kind.id}`);
       expect(answer.status).toBe(200);
@@ -465,7 +505,8 @@ describe("answers", () => {
           expect(answered[name], `${kind.kind.type}.${name}`).toBe("");
           expect(value).not.toBe("");
         } else if (name === "tokens") {
-          expect(answered.tokens).toEqual((value as Json[]).map((token) => ({ ...token, value: "" })));
+          expect(answered, kind.kind.type).not.toHaveProperty("tokens");
+          expect(value).not.toEqual([]);
         } else if (name !== "external_id") {
           expect(answered[name], `${kind.kind.type}.${name}`).toEqual(value);
         }
@@ -639,12 +680,15 @@ describe("scripted answers", () => {
     expect(((body.data as Json).attributes as Json).name).toBe("slow");
   });
 
-  it("html: an HTML error page", async () => {
+  it("html: an HTML error page from the edge, without the API's rate-limit headers", async () => {
     sim.script({ kind: "html", status: 502 });
     const answer = await patch(sim, OPENAI, { name: "x" });
     expect(answer.status).toBe(502);
     expect(answer.headers.get("content-type")).toBe("text/html");
     expect(answer.text).toContain("502 Bad Gateway");
+    expect([...answer.headers.keys()].filter((name) => name.startsWith("x-ratelimit"))).toEqual([]);
+    // An API answer still carries them.
+    expect((await patch(sim, OPENAI, { name: "x" })).headers.get("x-ratelimit-limit")).toBe("1000");
   });
 
   it("non-json: a plain-text body that is not JSON, whatever the status", async () => {
@@ -715,5 +759,26 @@ describe("close()", () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await hanging).toBeInstanceOf(Error);
     expect(await slow).toBeInstanceOf(Error);
+  });
+});
+
+describe("deleting HTTP entries in the forms Datadog's clients send", () => {
+  it("removes a token sent as {name, type: SECRET, value: '', deleted: true}, and a header and URL parameter sent as {name, deleted: true}", async () => {
+    const answer = await patch(sim, HTTP, {
+      integration: {
+        type: "HTTP",
+        credentials: {
+          type: "HTTPTokenAuth",
+          tokens: [{ name: "bearer", type: "SECRET", value: "", deleted: true }],
+          headers: [{ name: "X-Api-Version", deleted: true }],
+          url_parameters: [{ name: "region", deleted: true }],
+        },
+      },
+    });
+    expect(answer.status).toBe(200);
+    const stored = credentialsOf(sim.connection(HTTP));
+    expect(stored.tokens).toEqual([]);
+    expect(stored.headers).toEqual([]);
+    expect(stored.url_parameters).toEqual([]);
   });
 });

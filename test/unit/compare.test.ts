@@ -26,6 +26,21 @@ describe("differences: what Datadog echoed against what was sent", () => {
     expect(differences({ tags: ["team:a"] }, {})).toEqual([["tags"]]);
   });
 
+  it("a token sent and not echoed is normal (Datadog no longer answers tokens); a header not echoed is not", () => {
+    const tokens = { tokens: [{ name: "bearer", type: "SECRET", value: "tok-1234567890" }] };
+    expect(differences({ integration: http(tokens) }, { integration: http({}) })).toEqual([]);
+    expect(
+      differences(
+        { integration: http({ tokens: [{ name: "old", type: "SECRET", value: "", deleted: true }] }) },
+        { integration: http({}) },
+      ),
+    ).toEqual([]);
+    const headers = { headers: [{ name: "X-Api-Version", value: "2024-06-01" }] };
+    expect(differences({ integration: http(headers) }, { integration: http({}) })).toEqual([
+      ["integration", "credentials", "headers", 0],
+    ]);
+  });
+
   it("clearing the tags matches an answer without any", () => {
     expect(differences({ tags: [] }, {})).toEqual([]);
     expect(differences({ tags: [] }, { tags: [] })).toEqual([]);

@@ -47,7 +47,7 @@ describe("describeAnswer says what to do", () => {
 
   it("403 says the keys were refused and how to register the application key", () => {
     expect(describeAnswer(answer(403, "Forbidden", '{"errors":["Forbidden"]}'), ID, where).message).toBe(
-      "Datadog refused the keys (403 Forbidden): Forbidden. Check that api-key and app-key belong to the organization on datadoghq.eu, and that the application key is registered for Actions (PUT /api/v2/actions/app_key_registrations/{app_key_id}, see https://docs.datadoghq.com/api/latest/action-connection/#register-a-new-app-key).",
+      `Datadog refused the keys (403 Forbidden): Forbidden. Check that api-key and app-key belong to the organization on datadoghq.eu, and that the application key is registered for Actions (PUT /api/v2/actions/app_key_registrations/{app_key_id} with the key's UUID, see https://docs.datadoghq.com/api/latest/action-connection/#register-a-new-app-key) or has "Actions API access" enabled in its settings in Datadog.`,
     );
   });
 

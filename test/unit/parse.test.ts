@@ -135,3 +135,101 @@ describe("locate", () => {
     expect(parsed.locate(["integration", "credentials", "missing"])).toEqual({ line: 5, column: 5 });
   });
 });
+
+describe("!env NAME takes a value from the environment", () => {
+  const PEM = "-----BEGIN PRIVATE KEY-----\r\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\r\n-----END PRIVATE KEY-----\r\n";
+
+  it("puts the variable's value in place, byte-exact (CRLF kept), hands it to onRead, and lists it with its path", () => {
+    const read: string[] = [];
+    const parsed = parsePatch(
+      "credentials:\n  private_key: !env GCP_KEY\n  headers: [{name: X-Custom, value: !env CUSTOM}]\n",
+      {
+        env: { GCP_KEY: PEM, CUSTOM: "custom-value-1" },
+        onRead: (value) => read.push(value),
+      },
+    );
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.envProblems).toEqual([]);
+    expect(parsed.value).toEqual({
+      credentials: { private_key: PEM, headers: [{ name: "X-Custom", value: "custom-value-1" }] },
+    });
+    expect(read).toEqual([PEM, "custom-value-1"]);
+    expect(parsed.envValues).toEqual([
+      { name: "GCP_KEY", path: ["credentials", "private_key"], position: { line: 2, column: 21 }, value: PEM },
+      {
+        name: "CUSTOM",
+        path: ["credentials", "headers", 0, "value"],
+        position: { line: 3, column: 42 },
+        value: "custom-value-1",
+      },
+    ]);
+  });
+
+  const refusals: [string, string, Record<string, string>, string, number, number][] = [
+    [
+      "an unset variable",
+      "api_token: !env OPENAI_KEY\n",
+      {},
+      `!env OPENAI_KEY: the environment variable OPENAI_KEY is not set; set it in the step's env: (OPENAI_KEY: \${{ secrets.OPENAI_KEY }})`,
+      1,
+      17,
+    ],
+    [
+      "an empty variable",
+      "api_token: !env OPENAI_KEY\n",
+      { OPENAI_KEY: "" },
+      "!env OPENAI_KEY: the environment variable OPENAI_KEY is empty; check that the secret it is set from exists and is available to this workflow",
+      1,
+      17,
+    ],
+    [
+      "a name that is not one",
+      `api_token: !env ${SECRET}\n`,
+      {},
+      "!env takes the name of an environment variable (letters, digits and _, not starting with a digit)",
+      1,
+      17,
+    ],
+    [
+      "!env on a mapping",
+      "credentials: !env {a: b}\n",
+      {},
+      "!env stands for one text value, not a mapping; put !env NAME on each value instead",
+      1,
+      19,
+    ],
+    [
+      "!env on a list",
+      "tokens: !env [a]\n",
+      {},
+      "!env stands for one text value, not a list; put !env NAME on each value instead",
+      1,
+      14,
+    ],
+    [
+      "!env on a type",
+      "type: !env KIND\n",
+      { KIND: "OpenAI" },
+      "!env cannot give a type: it decides which fields apply; write the type itself",
+      1,
+      12,
+    ],
+  ];
+  it.each(refusals)(
+    "refuses %s, naming the variable (never its value or a pasted secret)",
+    (_name, text, env, message, line, column) => {
+      const parsed = parsePatch(text, { env });
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.envProblems).toEqual([expect.objectContaining({ message, position: { line, column } })]);
+      expect(parsed.envValues).toEqual([]);
+      // The name is not a secret: it must not be masked (the message names it).
+      expect(secretsOf(parsed.value).filter(Boolean)).toEqual([]);
+    },
+  );
+
+  it("still refuses other tags", () => {
+    expect(parsePatch("api_token: !secret X\n", { env: { X: "y" } }).problems).toMatchObject([
+      { code: "TAG_RESOLVE_FAILED" },
+    ]);
+  });
+});

@@ -121,7 +121,7 @@ describe("planFields: what a document sets, against what Datadog holds", () => {
         ],
       }),
     };
-    const fromEnv = (path: readonly PropertyKey[]) => path.join("/") === "integration/credentials/headers/1/value";
+    const fromEnv = new Set(["from-env-123"]);
     const fields = planFields(desired, current, fromEnv);
     expect(fields.filter((field) => field.secret).map((field) => field.path)).toEqual([
       "integration.credentials.headers[Authorization]",

@@ -130,7 +130,12 @@ describe("refusals name the path and say what to do", () => {
     ],
     ["a name that YAML read as true", "name: true", ["name: must be text, not true/false; quote it to mean the word"]],
     ["a reserved tag key", "tags: ['default:x']", ["tags[0]: uses the reserved key default"]],
-    ["a tag without a value", "tags: [team]", ["tags[0]: must be key:value without spaces or commas"]],
+    ["a tag without a colon", "tags: [team]", ["tags[0]: must hold exactly one colon, between key and value"]],
+    ["a tag with two colons", "tags: ['team:a:b']", ["tags[0]: must hold exactly one colon, between key and value"]],
+    ["a tag not starting with a letter", "tags: ['1team:a']", ["tags[0]: must start with a letter (key:value)"]],
+    ["a tag without a value", "tags: ['team:']", ["tags[0]: must have a value after the colon (key:value)"]],
+    ["a tag holding a space", "tags: ['team:a b']", ["tags[0]: must not hold spaces or commas"]],
+    ["the reserved key in capitals", "tags: ['Default:x']", ["tags[0]: uses the reserved key default"]],
     [
       "a credential field at the top",
       "api_token: x",
@@ -170,7 +175,19 @@ describe("refusals name the path and say what to do", () => {
     [
       "a token without its value",
       "integration: {type: HTTP, credentials: {type: HTTPTokenAuth, tokens: [{name: t, type: SECRET}]}}",
-      ["integration.credentials.tokens[0].value: is required (text)"],
+      ["integration.credentials.tokens[0].value: is required, unless the entry is deleted (deleted: true)"],
+    ],
+    [
+      "a token with an empty value, not deleted",
+      "integration: {type: HTTP, credentials: {type: HTTPTokenAuth, tokens: [{name: t, type: SECRET, value: ''}]}}",
+      ["integration.credentials.tokens[0].value: is empty; give a value, or remove the entry with deleted: true"],
+    ],
+    [
+      "a deleted token that still carries a value",
+      "integration: {type: HTTP, credentials: {type: HTTPTokenAuth, tokens: [{name: t, deleted: true, value: v}]}}",
+      [
+        'integration.credentials.tokens[0].value: must be empty or left out: deleted: true removes the entry (write value: "" or no value)',
+      ],
     ],
     [
       "a token type other than SECRET",
@@ -237,5 +254,36 @@ describe("what the summary lists", () => {
     expect(result.ok && result.changes).toEqual([
       { path: "integration.credentials.headers[X-Api-Key]", secret: false, shown: "(name only)" },
     ]);
+  });
+});
+
+describe("deleting HTTP entries, in the form Datadog's Terraform provider sends", () => {
+  const credentialsOf = (text: string) => {
+    const result = validatePatch(parsePatch(text).value);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    return result.request.data.attributes.integration?.credentials;
+  };
+
+  it("sends a token as {name, type: SECRET, value: '', deleted: true}, given the name alone or with value ''", () => {
+    for (const entry of ["{name: old, deleted: true}", "{name: old, value: '', deleted: true}"]) {
+      expect(
+        credentialsOf(`integration: {type: HTTP, credentials: {type: HTTPTokenAuth, tokens: [${entry}]}}`),
+      ).toEqual({
+        type: "HTTPTokenAuth",
+        tokens: [{ name: "old", type: "SECRET", value: "", deleted: true }],
+      });
+    }
+  });
+
+  it("sends a header and a URL parameter as {name, deleted: true}, an explicit value '' dropped", () => {
+    expect(
+      credentialsOf(
+        "integration: {type: HTTP, credentials: {type: HTTPTokenAuth, headers: [{name: X-Old, value: '', deleted: true}], url_parameters: [{name: region, deleted: true}]}}",
+      ),
+    ).toEqual({
+      type: "HTTPTokenAuth",
+      headers: [{ name: "X-Old", deleted: true }],
+      url_parameters: [{ name: "region", deleted: true }],
+    });
   });
 });

@@ -5,8 +5,10 @@
 import * as core from "@actions/core";
 import { differences } from "./compare.ts";
 import { DatadogClient } from "./datadog/client.ts";
+import { MAX_DEPTH, tooDeepAt } from "./depth.ts";
 import { describeUnexpected, Failure, type Problem } from "./failure.ts";
 import { type PatchSource, readInputs, readKeys, readPatch } from "./inputs.ts";
+import * as log from "./log.ts";
 import type { PathMessage } from "./patch/errors.ts";
 import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
 import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
@@ -31,6 +33,19 @@ export async function run(): Promise<void> {
     // The patch's secrets are masked before anything is printed, a refusal of another input included.
     const source = readPatch(core.getInput, process.env);
     const parsed = parsePatch(source.text);
+    const deep = tooDeepAt(parsed.value);
+    if (deep) {
+      // Before any walk of it (findSecrets recurses). The message quotes no key: it may be a secret.
+      const { input, file } = source;
+      const position = parsed.locate(deep);
+      const where = position ? ` (line ${position.line}, column ${position.column})` : "";
+      throw new Failure({
+        title: "Invalid patch",
+        message: `${input}: nests deeper than ${MAX_DEPTH} levels${where}; no field of a connection is that deep.`,
+        ...(file ? { file } : {}),
+        ...(file && position ? { line: position.line, column: position.column } : {}),
+      });
+    }
     secrets.register(findSecrets(parsed.value));
     const inputs = readInputs(core.getInput, process.env, { keys, patch: source });
 
@@ -48,13 +63,13 @@ export async function run(): Promise<void> {
     const { request, changes } = validation;
     const { where } = inputs;
     const integration = request.data.attributes.integration?.type;
-    core.info(
+    log.info(
       `${inputs.dryRun ? "Would update" : "Updating"} connection ${inputs.connectionId} on ${where.label}: ` +
         `setting ${changes.map((change) => change.path).join(", ")}`,
     );
     if (inputs.dryRun) {
       const shown = redact(request);
-      core.info(`Dry run: nothing sent. The request would be:\n${JSON.stringify(shown, null, 2)}`);
+      log.info(`Dry run: nothing sent. The request would be:\n${JSON.stringify(shown, null, 2)}`);
       await summarize(secrets, {
         dryRun: true,
         connectionId: inputs.connectionId,
@@ -75,20 +90,25 @@ export async function run(): Promise<void> {
       maxRetries: inputs.maxRetries,
       timeoutMs: inputs.timeoutMs,
       signal: cancel.signal,
-      info: core.info,
-      debug: core.debug,
+      info: log.info,
+      debug: log.debug,
     });
     const answer = await client.updateConnection(inputs.connectionId, request);
-    // Text from Datadog's answer is quoted as JSON in the log: a line break in a connection's name
-    // must not start a line that the runner would read as a workflow command.
-    const response = readResponse(answer.text, answer.status);
+    // Text from Datadog's answer is quoted as JSON in the log (one line, however many it holds); log.ts
+    // neutralises any workflow command in it.
+    const response = readResponse(
+      answer.text,
+      answer.status,
+      inputs.connectionId,
+      valueAt(request, EXTERNAL_ID_FLAG) === true,
+    );
     const connection = readConnection(response.data);
-    core.info(
+    log.info(
       `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
         `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${collapseSpace(connection.integrationType)}) is updated.`,
     );
     if (answer.earlierMayHaveApplied && valueAt(request, EXTERNAL_ID_FLAG) === true) {
-      core.info(
+      log.info(
         "An earlier attempt may also have generated an external ID; the external-id output is the one in Datadog's last answer, which is current.",
       );
     }
@@ -113,25 +133,56 @@ export async function run(): Promise<void> {
   }
 }
 
+/** Problems listed in the log, the annotations and the summary; the rest are counted. */
+export const MAX_PROBLEMS = 30;
+
 const EXTERNAL_ID_FLAG = ["data", "attributes", "integration", "credentials", "generate_new_external_id"];
 
-function readResponse(text: string, status: number): UpdateResponse {
+/**
+ * Datadog's 2xx answer, read. A 2xx means the update was applied: when its body cannot be read, the
+ * step fails saying so, sets the one output it knows (connection-id, the ID it sent), and, if an
+ * external ID was generated, says to read it in Datadog rather than run again (which would rotate it
+ * again). An answer for another connection is not this update's: the step fails, and says the update
+ * may have been applied.
+ */
+function readResponse(text: string, status: number, connectionId: string, rotated: boolean): UpdateResponse {
+  const unreadable = (why: string): Failure => {
+    core.setOutput("connection-id", connectionId);
+    const rotation = rotated
+      ? " A new external ID was generated: read it in Datadog (the connection's page), do not run this step again, which would rotate it again."
+      : "";
+    return new Failure({
+      title: "Unexpected answer from Datadog",
+      message:
+        `Datadog answered ${status}: the update was applied, but ${why}. Only the connection-id output is set; ` +
+        `check the connection in Datadog.${rotation}`,
+    });
+  };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
+    throw unreadable("the answer is not JSON");
+  }
+  const deep = tooDeepAt(json);
+  if (deep) {
+    throw unreadable(
+      `its answer nests deeper than ${MAX_DEPTH} levels (under ${formatPath(deep.slice(0, 3))}), which the action does not read`,
+    );
+  }
+  const answeredId = valueAt(json, ["data", "id"]);
+  if (typeof answeredId === "string" && answeredId.toLowerCase() !== connectionId.toLowerCase()) {
     throw new Failure({
       title: "Unexpected answer from Datadog",
-      message: `Datadog answered ${status} but not with JSON; the update may have been applied. Check the connection in Datadog.`,
+      message:
+        `Datadog answered ${status} for connection ${JSON.stringify(collapseSpace(answeredId).slice(0, 64))}, not ${connectionId} that was sent; ` +
+        `the update may have been applied to either. No output is set; check both connections in Datadog.`,
     });
   }
   const result = responseSchema(valueAt(json, ["data", "attributes", "integration", "type"])).safeParse(json);
   if (!result.success) {
     const paths = [...new Set(result.error.issues.map((issue) => formatPath(issue.path)))].slice(0, 3).join(", ");
-    throw new Failure({
-      title: "Unexpected answer from Datadog",
-      message: `Datadog answered ${status} but its body is not an action connection (${paths}); the update may have been applied. Check the connection in Datadog.`,
-    });
+    throw unreadable(`its body is not an action connection (${paths})`);
   }
   return result.data;
 }
@@ -151,12 +202,13 @@ function pathProblem(source: PatchSource, parsed: ParsedPatch, problem: PathMess
   return patchProblem(source, parsed.locate(problem.path), path ? `${path}: ${problem.message}` : problem.message);
 }
 
+/** In file order. Each problem is located once: a comparator that locates is n log n scans of the patch. */
 function sortByPosition(problems: readonly PathMessage[], parsed: ParsedPatch): PathMessage[] {
-  const key = (problem: PathMessage) => {
+  const keyed = problems.map((problem) => {
     const position = parsed.locate(problem.path);
-    return position ? position.line * 100_000 + position.column : 0;
-  };
-  return [...problems].sort((a, b) => key(a) - key(b));
+    return { problem, key: position ? position.line * 100_000 + position.column : 0 };
+  });
+  return keyed.sort((a, b) => a.key - b.key).map(({ problem }) => problem);
 }
 
 function warnDifference(source: PatchSource, parsed: ParsedPatch, path: (string | number)[], whole: boolean): void {
@@ -164,7 +216,7 @@ function warnDifference(source: PatchSource, parsed: ParsedPatch, path: (string 
   const position = parsed.locate(documentPath);
   const where =
     position && source.file ? { file: source.file, startLine: position.line, startColumn: position.column } : {};
-  core.warning(
+  log.warning(
     `Datadog's answer differs from the patch at ${formatPath(documentPath)}; check the connection in Datadog.`,
     { title: "Answer differs from the patch", ...where },
   );
@@ -183,7 +235,7 @@ async function writeSummarySafely(write: () => Promise<void>): Promise<void> {
   try {
     await write();
   } catch {
-    core.warning("Could not write the job summary (GITHUB_STEP_SUMMARY); the log has the same facts.", {
+    log.warning("Could not write the job summary (GITHUB_STEP_SUMMARY); the log has the same facts.", {
       title: "No job summary",
     });
   }
@@ -194,7 +246,7 @@ async function writeSummarySafely(write: () => Promise<void>): Promise<void> {
  * summary, where a person reading a scheduled run's page looks first; exit code 1.
  */
 async function fail(error: unknown, secrets: SecretRegistry): Promise<void> {
-  if (!(error instanceof Failure)) core.debug(describeUnexpected(error));
+  if (!(error instanceof Failure)) log.debug(describeUnexpected(error));
   const problems: readonly Problem[] =
     error instanceof Failure
       ? error.problems
@@ -205,17 +257,26 @@ async function fail(error: unknown, secrets: SecretRegistry): Promise<void> {
             message: `Unexpected ${error instanceof Error ? error.name : typeof error}; nothing in the patch was shown. Run again with debug logging, and report it if it persists.`,
           },
         ];
+  // At most MAX_PROBLEMS listed, then one line for the rest: a patch of 20,000 unknown keys must not
+  // write 20,000 annotations (GitHub shows 10 a step) and megabytes of log.
+  const listed = problems.slice(0, MAX_PROBLEMS);
+  const rest = problems.length - listed.length;
   // Datadog's detail may quote what it was sent: the runner masks it, and so do we, in case it does not.
-  const messages = problems.map((problem) => secrets.scrubMessage(problem.message));
-  for (const [index, problem] of problems.entries()) {
-    core.error(messages[index] ?? "", {
+  const messages = listed.map((problem) => secrets.scrubMessage(problem.message));
+  for (const [index, problem] of listed.entries()) {
+    log.error(messages[index] ?? "", {
       title: problem.title,
       ...(problem.file ? { file: problem.file } : {}),
       ...(problem.line ? { startLine: problem.line } : {}),
       ...(problem.column ? { startColumn: problem.column } : {}),
     });
   }
-  // What core.setFailed does, with the annotation properties it cannot take.
+  if (rest > 0) {
+    const more = `and ${rest} more problem${rest === 1 ? "" : "s"}, not listed; fix those above and run again to see them.`;
+    messages.push(more);
+    log.error(more, { title: listed[0]?.title ?? "Invalid patch" });
+  }
+  // What core's setFailed does, with the annotation properties it cannot take.
   process.exitCode = core.ExitCode.Failure;
   await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl()));
 }

@@ -362,15 +362,15 @@ function credentials(data: unknown): Record<string, unknown> {
 }
 
 describe.concurrent("reading the answer", () => {
-  it("a 200 that is not JSON: a clear failure that says the update may be applied", async ({ expect }) => {
+  it("a 200 that is not JSON: a clear failure that says the update was applied", async ({ expect }) => {
     const { run, sim, errors, retries } = await fault("200 that is not JSON", [{ kind: "non-json", status: 200 }]);
     expect(run.exitCode).toBe(1);
     expect(sim.requests).toHaveLength(1);
     expect(retries).toEqual([]);
     expect(errors).toEqual([
-      "Datadog answered 200 but not with JSON; the update may have been applied. Check the connection in Datadog.",
+      "Datadog answered 200: the update was applied, but the answer is not JSON. Only the connection-id output is set; check the connection in Datadog.",
     ]);
-    expect(run.outputs).toEqual({});
+    expect(run.outputs).toEqual({ "connection-id": OPENAI });
   });
 
   it("a 200 whose JSON is not an action connection: a clear failure", async ({ expect }) => {
@@ -379,7 +379,7 @@ describe.concurrent("reading the answer", () => {
     ]);
     expect(run.exitCode).toBe(1);
     expect(errors).toEqual([
-      "Datadog answered 200 but its body is not an action connection (data.id, data.type, data.attributes); the update may have been applied. Check the connection in Datadog.",
+      "Datadog answered 200: the update was applied, but its body is not an action connection (data.id, data.type, data.attributes). Only the connection-id output is set; check the connection in Datadog.",
     ]);
   });
 

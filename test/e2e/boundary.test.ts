@@ -8,8 +8,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KINDS } from "../fixtures.ts";
 import { elements, renderMarkdown } from "../harness/markdown.ts";
-import { type ActionRun, type RunOptions, runAction, summaryText } from "../harness/runner.ts";
-import { type Scripted, SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
+import { type ActionRun, type RunOptions, summaryText } from "../harness/runner.ts";
+import { errorMessages, updateOn } from "../harness/update.ts";
+import { type Scripted, Simulator } from "../simulator/server.ts";
 
 const OPENAI = KINDS.find((kind) => kind.kind.type === "OpenAIAPIKey")?.id ?? "";
 const HTTP = KINDS.find((kind) => kind.kind.type === "HTTPTokenAuth")?.id ?? "";
@@ -21,23 +22,10 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
-function update(id: string, patch: string, options: Partial<RunOptions> = {}): Promise<ActionRun> {
-  return runAction({
-    ...options,
-    inputs: {
-      "connection-id": id,
-      patch,
-      "api-url": sim.url,
-      "api-key": SIM_API_KEY,
-      "app-key": SIM_APP_KEY,
-      ...options.inputs,
-    },
-  });
-}
+const update = (id: string, patch: string, options: Partial<RunOptions> = {}) => updateOn(sim, id, patch, options);
 
 const names = (run: ActionRun) => run.commands.map((command) => command.command.toLowerCase());
-const errors = (run: ActionRun) =>
-  run.commands.filter((command) => command.command === "error").map((command) => command.message);
+const errors = errorMessages;
 
 function answer(id: string, attributes: Record<string, unknown>, headers?: Record<string, string>): Scripted {
   return {

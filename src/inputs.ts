@@ -8,6 +8,7 @@ import { relative, resolve, sep } from "node:path";
 import type { Where } from "./datadog/explain.ts";
 import { DEFAULT_SITE, findSite, SITES } from "./datadog/sites.ts";
 import { inputFailure } from "./failure.ts";
+import { isLoopback } from "./loopback.ts";
 
 export interface PatchSource {
   /** Which input held the patch: `patch`, or `patch-file`. */
@@ -137,10 +138,6 @@ function readApiUrl(text: string): string {
   }
   if (url.search || url.hash) throw inputFailure("api-url", "must not hold a query or fragment");
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
-}
-
-export function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** The patch, from `patch` or from the file `patch-file` names; exactly one of them. */

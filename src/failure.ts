@@ -13,14 +13,19 @@ export interface Problem {
   readonly column?: number;
 }
 
+/** What became of the update when the step failed: the summary's heading says it. */
+export type Outcome = "not-updated" | "updated" | "unknown";
+
 export class Failure extends Error {
   readonly problems: readonly Problem[];
+  readonly outcome: Outcome;
 
-  constructor(problems: Problem | readonly Problem[]) {
+  constructor(problems: Problem | readonly Problem[], outcome: Outcome = "not-updated") {
     const list = Array.isArray(problems) ? problems : [problems as Problem];
     super(list.map((problem) => problem.message).join("\n"));
     this.name = "Failure";
     this.problems = list;
+    this.outcome = outcome;
   }
 }
 

@@ -14,7 +14,14 @@ import { type ParsedPatch, type Position, parsePatch } from "./patch/parse.ts";
 import { responseSchema, type UpdateResponse } from "./patch/schema.ts";
 import { validatePatch } from "./patch/validate.ts";
 import { formatPath, valueAt } from "./paths.ts";
-import { readConnection, type SummaryFacts, setOutputs, writeFailureSummary, writeSummary } from "./report.ts";
+import {
+  type Connection,
+  readConnection,
+  type SummaryFacts,
+  setOutputs,
+  writeFailureSummary,
+  writeSummary,
+} from "./report.ts";
 import { workflowRunUrl } from "./run-link.ts";
 import { findSecrets, redact, SecretRegistry } from "./secrets.ts";
 import { collapseSpace } from "./text.ts";
@@ -96,25 +103,35 @@ export async function run(): Promise<void> {
     const answer = await client.updateConnection(inputs.connectionId, request);
     // Text from Datadog's answer is quoted as JSON in the log (one line, however many it holds); log.ts
     // neutralises any workflow command in it.
-    const response = readResponse(
-      answer.text,
-      answer.status,
-      inputs.connectionId,
-      valueAt(request, EXTERNAL_ID_FLAG) === true,
-    );
-    const connection = readConnection(response.data);
-    log.info(
-      `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
-        `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${collapseSpace(connection.integrationType)}) is updated.`,
-    );
-    if (answer.earlierMayHaveApplied && valueAt(request, EXTERNAL_ID_FLAG) === true) {
+    const rotated = valueAt(request, EXTERNAL_ID_FLAG) === true;
+    let connection: Connection;
+    try {
+      const response = readResponse(answer.text, answer.status, inputs.connectionId, rotated);
+      connection = readConnection(response.data);
       log.info(
-        "An earlier attempt may also have generated an external ID; the external-id output is the one in Datadog's last answer, which is current.",
+        `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
+          `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${collapseSpace(connection.integrationType)}) is updated.`,
       );
-    }
-    for (const path of differences(request.data.attributes, response.data.attributes)) {
-      // Paths as the patch wrote them: under data.attributes only if it was a whole request document.
-      warnDifference(inputs.patch, parsed, path, valueAt(parsed.value, ["data"]) !== undefined);
+      if (answer.earlierMayHaveApplied && rotated) {
+        log.info(
+          "An earlier attempt may also have generated an external ID; the external-id output is the one in Datadog's last answer, which is current.",
+        );
+      }
+      for (const path of differences(request.data.attributes, response.data.attributes)) {
+        // Paths as the patch wrote them: under data.attributes only if it was a whole request document.
+        warnDifference(inputs.patch, parsed, path, valueAt(parsed.value, ["data"]) !== undefined);
+      }
+    } catch (error) {
+      // Whatever fails in reading a 2xx answer, the user must learn that the update was applied.
+      if (error instanceof Failure) throw error;
+      log.debug(describeUnexpected(error));
+      const kind = error instanceof Error ? error.name : typeof error;
+      throw appliedButUnreadable(
+        answer.status,
+        inputs.connectionId,
+        rotated,
+        `the action could not read its answer (${kind})`,
+      );
     }
     setOutputs(connection, (text) => secrets.scrub(text));
     await summarize(secrets, {
@@ -139,6 +156,26 @@ export const MAX_PROBLEMS = 30;
 const EXTERNAL_ID_FLAG = ["data", "attributes", "integration", "credentials", "generate_new_external_id"];
 
 /**
+ * A 2xx answer that cannot be read: the update was applied. Sets the one output known (connection-id,
+ * the ID sent), and with a generated external ID says to read it in Datadog rather than run again.
+ */
+function appliedButUnreadable(status: number, connectionId: string, rotated: boolean, why: string): Failure {
+  core.setOutput("connection-id", connectionId);
+  const rotation = rotated
+    ? " A new external ID was generated: read it in Datadog (the connection's page), do not run this step again, which would rotate it again."
+    : "";
+  return new Failure(
+    {
+      title: "Unexpected answer from Datadog",
+      message:
+        `Datadog answered ${status}: the update was applied, but ${why}. Only the connection-id output is set; ` +
+        `check the connection in Datadog.${rotation}`,
+    },
+    "updated",
+  );
+}
+
+/**
  * Datadog's 2xx answer, read. A 2xx means the update was applied: when its body cannot be read, the
  * step fails saying so, sets the one output it knows (connection-id, the ID it sent), and, if an
  * external ID was generated, says to read it in Datadog rather than run again (which would rotate it
@@ -146,18 +183,7 @@ const EXTERNAL_ID_FLAG = ["data", "attributes", "integration", "credentials", "g
  * may have been applied.
  */
 function readResponse(text: string, status: number, connectionId: string, rotated: boolean): UpdateResponse {
-  const unreadable = (why: string): Failure => {
-    core.setOutput("connection-id", connectionId);
-    const rotation = rotated
-      ? " A new external ID was generated: read it in Datadog (the connection's page), do not run this step again, which would rotate it again."
-      : "";
-    return new Failure({
-      title: "Unexpected answer from Datadog",
-      message:
-        `Datadog answered ${status}: the update was applied, but ${why}. Only the connection-id output is set; ` +
-        `check the connection in Datadog.${rotation}`,
-    });
-  };
+  const unreadable = (why: string) => appliedButUnreadable(status, connectionId, rotated, why);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -172,12 +198,15 @@ function readResponse(text: string, status: number, connectionId: string, rotate
   }
   const answeredId = valueAt(json, ["data", "id"]);
   if (typeof answeredId === "string" && answeredId.toLowerCase() !== connectionId.toLowerCase()) {
-    throw new Failure({
-      title: "Unexpected answer from Datadog",
-      message:
-        `Datadog answered ${status} for connection ${JSON.stringify(collapseSpace(answeredId).slice(0, 64))}, not ${connectionId} that was sent; ` +
-        `the update may have been applied to either. No output is set; check both connections in Datadog.`,
-    });
+    throw new Failure(
+      {
+        title: "Unexpected answer from Datadog",
+        message:
+          `Datadog answered ${status} for connection ${JSON.stringify(collapseSpace(answeredId).slice(0, 64))}, not ${connectionId} that was sent; ` +
+          `the update may have been applied to either. No output is set; check both connections in Datadog.`,
+      },
+      "unknown",
+    );
   }
   const result = responseSchema(valueAt(json, ["data", "attributes", "integration", "type"])).safeParse(json);
   if (!result.success) {
@@ -278,5 +307,6 @@ async function fail(error: unknown, secrets: SecretRegistry): Promise<void> {
   }
   // What core's setFailed does, with the annotation properties it cannot take.
   process.exitCode = core.ExitCode.Failure;
-  await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl()));
+  const outcome = error instanceof Failure ? error.outcome : "not-updated";
+  await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl(), outcome));
 }

@@ -2,6 +2,7 @@
 import * as core from "@actions/core";
 import { forMarkup } from "./boundary.ts";
 import { MAX_DEPTH } from "./depth.ts";
+import type { Outcome } from "./failure.ts";
 import type { Change } from "./patch/changes.ts";
 import { findIntegration } from "./patch/integrations.ts";
 import type { IntegrationValue } from "./patch/schema.ts";
@@ -125,11 +126,21 @@ export async function writeSummary(facts: SummaryFacts, scrub: (text: string) =>
 }
 
 /** The job summary of a failed run: what went wrong, in the words of the error annotations (already scrubbed). */
-export async function writeFailureSummary(messages: readonly string[], runUrl: string | undefined): Promise<void> {
-  const summary = core.summary.emptyBuffer().addHeading("Datadog connection: not updated", 2);
+export async function writeFailureSummary(
+  messages: readonly string[],
+  runUrl: string | undefined,
+  outcome: Outcome = "not-updated",
+): Promise<void> {
+  const summary = core.summary.emptyBuffer().addHeading(FAILURE_HEADINGS[outcome], 2);
   summary.addList(messages.map(forMarkup));
   await writeWithin(summary, runUrl);
 }
+
+const FAILURE_HEADINGS: Readonly<Record<Outcome, string>> = {
+  "not-updated": "Datadog connection: not updated",
+  updated: "Datadog connection: updated, but its answer could not be read",
+  unknown: "Datadog connection: the update may have been applied",
+};
 
 /** GitHub refuses a step summary over 1 MiB (of UTF-8); this leaves room for the closing lines. */
 export const MAX_SUMMARY_BYTES = 1024 * 1024 - 4096;

@@ -171,6 +171,9 @@ describe("an answer the action cannot read after the update was applied", () => 
     ]);
     expect(run.outputs).toEqual({ "connection-id": OPENAI });
     expect(run.stderr).toBe("");
+    expect(summaryText(run.summary).split("\n")[0]).toBe(
+      "Datadog connection: updated, but its answer could not be read",
+    );
   });
 
   it("with generate_new_external_id: says the external ID was rotated, to read it in Datadog, not to run again", async () => {
@@ -198,5 +201,6 @@ describe("an answer the action cannot read after the update was applied", () => 
       `Datadog answered 200 for connection "${other}", not ${OPENAI} that was sent; the update may have been applied to either. No output is set; check both connections in Datadog.`,
     ]);
     expect(run.outputs).toEqual({});
+    expect(summaryText(run.summary).split("\n")[0]).toBe("Datadog connection: the update may have been applied");
   });
 });

@@ -44,7 +44,8 @@ export async function run(): Promise<void> {
     if (deep) {
       // Before any walk of it (findSecrets recurses). The message quotes no key: it may be a secret.
       const { input, file } = source;
-      const position = parsed.locate(deep);
+      // Positions in a document the parser refused mean little (its value is what could be salvaged).
+      const position = parsed.problems.length === 0 ? parsed.locate(deep) : undefined;
       const where = position ? ` (line ${position.line}, column ${position.column})` : "";
       throw new Failure({
         title: "Invalid patch",

@@ -180,6 +180,12 @@ describe("markup in text the action did not write renders as literal text in the
     ]);
     // The summary is HTML blocks only: no blank line for Markdown to start after.
     expect(run.summary).not.toMatch(/\n[ \t]*\n/);
+    // The request reads as the JSON it is, line by line.
+    const text = summaryText(run.summary);
+    expect(text).toContain('\n    "type": "action_connection",\n');
+    expect(text).toContain(
+      '"content": "Prod\\n\\n![s](https://evil.example/p.png)\\n\\n## Rotation failed: [log in](https://evil.example) @\u200bacme/security <b>x</b>"',
+    );
   });
 
   it("a failure's message that quotes Datadog", async () => {

@@ -534,7 +534,11 @@ export function emulateLog(chunks: readonly Chunk[]): EmulatedLog {
  */
 export function summaryText(html: string): string {
   let text = html.replace(/\r\n/g, "\n");
-  text = text.replace(/<pre\b[^>]*>([\s\S]*?)<\/pre>/gi, (_match, inner: string) => `\n${stripTags(inner)}\n`);
+  // In <pre>, a <br> is a line break as a raw one is (untrusted text is written with <br>).
+  text = text.replace(
+    /<pre\b[^>]*>([\s\S]*?)<\/pre>/gi,
+    (_match, inner: string) => `\n${stripTags(inner.replace(/<br\s*\/?>/gi, "\n"))}\n`,
+  );
   text = text.replace(/<table\b[^>]*>([\s\S]*?)<\/table>/gi, (_match, inner: string) => `\n${tableText(inner)}\n`);
   text = text.replace(/<h[1-6]\b[^>]*>([\s\S]*?)<\/h[1-6]>/gi, (_match, inner: string) => `\n${stripTags(inner)}\n`);
   text = text.replace(

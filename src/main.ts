@@ -152,7 +152,7 @@ export async function run(): Promise<void> {
 }
 
 /** Problems listed in the log, the annotations and the summary; the rest are counted. */
-export const MAX_PROBLEMS = 30;
+const MAX_PROBLEMS = 30;
 
 const EXTERNAL_ID_FLAG = ["data", "attributes", "integration", "credentials", "generate_new_external_id"];
 

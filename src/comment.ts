@@ -12,6 +12,7 @@ import * as core from "@actions/core";
 import { context } from "@actions/github";
 import { forLog } from "./boundary.ts";
 import { describeUnexpected } from "./failure.ts";
+import * as log from "./log.ts";
 import { type Report, renderReport } from "./render.ts";
 import { collapseSpace } from "./text.ts";
 import { ACTION_NAME, ACTION_VERSION } from "./version.ts";
@@ -66,7 +67,7 @@ export async function postComment(request: CommentRequest): Promise<void> {
   if (!request.enabled) return;
   const event = context.eventName ?? "";
   if (!PULL_REQUEST_EVENTS.has(event)) {
-    core.debug(
+    log.debug(
       `comment: true does nothing on a ${forLog(event) || "(unnamed)"} event; only pull_request and pull_request_target.`,
     );
     return;
@@ -76,14 +77,14 @@ export async function postComment(request: CommentRequest): Promise<void> {
   const repository = (process.env.GITHUB_REPOSITORY ?? "").split("/");
   const [owner, repo] = repository;
   if (typeof number !== "number" || !Number.isInteger(number) || repository.length !== 2 || !owner || !repo) {
-    core.warning(
+    log.warning(
       "Could not comment: the event payload (GITHUB_EVENT_PATH) names no pull request, or GITHUB_REPOSITORY is not owner/name. The plan is in the job summary.",
       { title: "No pull-request comment" },
     );
     return;
   }
   if (request.token === "") {
-    core.warning("Could not comment: github-token is empty. The plan is in the job summary.", {
+    log.warning("Could not comment: github-token is empty. The plan is in the job summary.", {
       title: "No pull-request comment",
     });
     return;
@@ -116,17 +117,17 @@ export async function postComment(request: CommentRequest): Promise<void> {
     }
     if (found === undefined) {
       const created = await octokit.rest.issues.createComment({ ...where, body, ...options });
-      core.info(
+      log.info(
         `Commented the ${request.report.dryRun ? "plan" : "outcome"} on pull request #${number}: ${forLog(String(created.data.html_url))}`,
       );
     } else {
       const updated = await octokit.rest.issues.updateComment({ owner, repo, comment_id: found, body, ...options });
       // The address is GitHub's text: through the boundary like any other.
-      core.info(`Updated the comment on pull request #${number}: ${forLog(String(updated.data.html_url))}`);
+      log.info(`Updated the comment on pull request #${number}: ${forLog(String(updated.data.html_url))}`);
     }
   } catch (error) {
-    if ((error as { name?: unknown } | null)?.name !== "HttpError") core.debug(describeUnexpected(error));
-    core.warning(describeCommentError(error, number, request.scrub, signal.aborted), {
+    if ((error as { name?: unknown } | null)?.name !== "HttpError") log.debug(describeUnexpected(error));
+    log.warning(describeCommentError(error, number, request.scrub, signal.aborted), {
       title: "No pull-request comment",
     });
   }

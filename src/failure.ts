@@ -13,14 +13,23 @@ export interface Problem {
   readonly column?: number;
 }
 
+/**
+ * What became of the update when it failed: not updated (refused, or Datadog unreachable); not sent at
+ * all (cancelled, or out of time before it left); updated, but its answer could not be read; unknown
+ * (sent without an answer: it may have been applied). The summary's heading and a result's status say it.
+ */
+export type Outcome = "not-updated" | "not-sent" | "updated" | "unknown";
+
 export class Failure extends Error {
   readonly problems: readonly Problem[];
+  readonly outcome: Outcome;
 
-  constructor(problems: Problem | readonly Problem[]) {
+  constructor(problems: Problem | readonly Problem[], outcome: Outcome = "not-updated") {
     const list = Array.isArray(problems) ? problems : [problems as Problem];
     super(list.map((problem) => problem.message).join("\n"));
     this.name = "Failure";
     this.problems = list;
+    this.outcome = outcome;
   }
 }
 

@@ -9,6 +9,7 @@ import type { Where } from "./datadog/explain.ts";
 import { DEFAULT_SITE, findSite, SITES } from "./datadog/sites.ts";
 import { inputFailure } from "./failure.ts";
 import { expandPatterns } from "./fleet/files.ts";
+import { isLoopback } from "./loopback.ts";
 
 export interface PatchSource {
   /** Which input held the text: `patch`, `patch-file`, or `connections` (a connection file). */
@@ -151,10 +152,6 @@ function readApiUrl(text: string): string {
   }
   if (url.search || url.hash) throw inputFailure("api-url", "must not hold a query or fragment");
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
-}
-
-export function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /**

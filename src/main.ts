@@ -5,22 +5,31 @@
  * One connection is a fleet of one: both modes take the same path from documents to results.
  */
 import * as core from "@actions/core";
-import { readAnswer } from "./answer.ts";
+import { appliedButUnreadable, readAnswer } from "./answer.ts";
 import { postComment } from "./comment.ts";
 import { differences } from "./compare.ts";
 import { DatadogClient } from "./datadog/client.ts";
 import { RateGate } from "./datadog/rate-gate.ts";
 import { realClock } from "./datadog/retry.ts";
-import { describeUnexpected, Failure, type Problem } from "./failure.ts";
+import { MAX_DEPTH, tooDeepAt } from "./depth.ts";
+import { describeUnexpected, Failure, type Outcome, type Problem } from "./failure.ts";
 import { execute, type Job, type JobOutcome } from "./fleet/execute.ts";
 import { isFailure, resultLines, totalsLine } from "./fleet/lines.ts";
 import { type Inputs, readGitHubToken, readInputs, readKeys, readSources } from "./inputs.ts";
-import { type ParsedDocument, parseSources, toJobs, withPath } from "./jobs.ts";
+import { type ParsedDocument, parseSources, problemAt, toJobs, withPath } from "./jobs.ts";
+import * as log from "./log.ts";
 import { listChanges } from "./patch/changes.ts";
 import { LITERAL_SECRET_MESSAGE, literalSecrets } from "./patch/literal-secrets.ts";
 import { formatPath, valueAt } from "./paths.ts";
-import { renderReport, SUMMARY_MAX_BYTES } from "./render.ts";
-import { readConnection, setOutputs, writeFailureSummary, writeSummary } from "./report.ts";
+import { renderReport } from "./render.ts";
+import {
+  type Connection,
+  MAX_SUMMARY_BYTES,
+  readConnection,
+  setOutputs,
+  writeFailureSummary,
+  writeSummary,
+} from "./report.ts";
 import { type ConnectionResult, resultsOutput } from "./result.ts";
 import { workflowRunUrl } from "./run-link.ts";
 import { findSecrets, redact, SecretRegistry } from "./secrets.ts";
@@ -43,6 +52,8 @@ export async function run(): Promise<void> {
     const sources = readSources(core.getInput, process.env);
     // A value read with `!env` is masked the moment it is read, whatever field it stands in.
     const documents = parseSources(sources, { env: process.env, onRead: (value) => secrets.register([value]) });
+    // Before any walk of a document (findSecrets recurses): data nested past MAX_DEPTH is refused.
+    refuseTooDeep(documents);
     for (const document of documents) secrets.register(findSecrets(document.parsed.value));
     const fleet = sources[0]?.input === "connections";
     const inputs = readInputs(core.getInput, process.env, keys, fleet);
@@ -65,7 +76,7 @@ export async function run(): Promise<void> {
         outcomes.set(job, outcome);
         // As soon as it is known: whatever fails later, the log says what was applied.
         if (fleet || (inputs.dryRun && !offline)) {
-          for (const line of resultLines(result)) core.info(secrets.scrubMessage(line));
+          for (const line of resultLines(result)) log.info(secrets.scrubMessage(line));
         }
         const document = documents[jobs.indexOf(job)];
         if (outcome.response && document) warnDifferences(job, document, outcome);
@@ -97,8 +108,8 @@ function makeClient(inputs: Inputs, fleet: boolean, signal: AbortSignal): Datado
     deadline: Date.now() + inputs.timeoutMs,
     ...(fleet ? { gate: new RateGate(realClock) } : {}),
     signal,
-    info: core.info,
-    debug: core.debug,
+    info: log.info,
+    debug: log.debug,
   });
 }
 
@@ -107,7 +118,7 @@ function announce(inputs: Inputs, jobs: readonly Job[], files: number, secrets: 
   const { where } = inputs;
   if (inputs.connectionId === undefined) {
     const verb = inputs.dryRun ? "Planning" : "Applying";
-    core.info(
+    log.info(
       `${verb} ${jobs.length} connection${jobs.length === 1 ? "" : "s"} from ${files} file${files === 1 ? "" : "s"} on ${where.label}` +
         `${inputs.dryRun ? " (dry run: nothing is sent)" : `, at most ${inputs.maxParallel} requests at a time`}.`,
     );
@@ -115,17 +126,31 @@ function announce(inputs: Inputs, jobs: readonly Job[], files: number, secrets: 
   }
   const job = jobs[0] as Job;
   const fields = changesOf(job).map((change) => change.path);
-  core.info(
+  log.info(
     `${inputs.dryRun ? "Would update" : "Updating"} connection ${inputs.connectionId} on ${where.label}: ` +
       `setting ${fields.join(", ")}`,
   );
   if (inputs.dryRun) {
-    core.info(
+    log.info(
       secrets.scrubMessage(
         `Dry run: nothing sent. The request would be:\n${JSON.stringify(redact(job.request, job.fromEnv), null, 2)}`,
       ),
     );
   }
+}
+
+/** A document nested deeper than any connection is refused; the message quotes no key (it may be a secret). */
+function refuseTooDeep(documents: readonly ParsedDocument[]): void {
+  const problems = documents.flatMap(({ source, parsed }) => {
+    const deep = tooDeepAt(parsed.value);
+    if (!deep) return [];
+    // Positions in a document the parser refused mean little (its value is what could be salvaged).
+    const position = parsed.problems.length === 0 ? parsed.locate(deep) : undefined;
+    return [
+      problemAt(source, position, `nests deeper than ${MAX_DEPTH} levels; no field of a connection is that deep.`),
+    ];
+  });
+  if (problems.length > 0) throw new Failure(problems);
 }
 
 /** What a document sets, as the one-connection summary lists it. */
@@ -137,7 +162,7 @@ function warnLiteralSecrets({ source, parsed }: ParsedDocument): void {
   for (const found of literalSecrets(parsed)) {
     const where = found.position ? { startLine: found.position.line, startColumn: found.position.column } : {};
     const name = source.input === "connections" ? source.file : source.input;
-    core.warning(`${name}: ${withPath(found.path, LITERAL_SECRET_MESSAGE)}`, {
+    log.warning(`${name}: ${withPath(found.path, LITERAL_SECRET_MESSAGE)}`, {
       title: "Credential in clear",
       file: source.file,
       ...where,
@@ -155,11 +180,14 @@ function setResultsOutput(results: readonly ConnectionResult[], secrets: SecretR
  * failure as the client described it.
  */
 async function reportOne(inputs: Inputs, job: Job, outcome: JobOutcome, secrets: SecretRegistry): Promise<void> {
-  const { result } = outcome;
+  const { result, answer, response } = outcome;
   const integration = job.request.data.attributes.integration?.type;
-  if (isFailure(result.status)) {
+  const rotated = valueAt(job.request, EXTERNAL_ID_FLAG) === true;
+  if (outcome.problems) {
+    // Applied, but the answer could not be read: the one output known is the id that was sent.
+    if (result.status === "updated") core.setOutput("connection-id", job.id);
     // Reported as any failure is; the comment that follows still shows the connection's record.
-    await fail(new Failure(outcome.problems ?? [{ title: "Not updated", message: result.message ?? "" }]), secrets);
+    await fail(new Failure(outcome.problems, OUTCOME_OF[result.status] ?? "not-updated"), secrets);
     return;
   }
   if (inputs.dryRun) {
@@ -173,17 +201,26 @@ async function reportOne(inputs: Inputs, job: Job, outcome: JobOutcome, secrets:
     });
     return;
   }
-  const { answer, response } = outcome;
   if (!answer || !response) return;
-  const connection = readConnection(response.data);
-  // Text from Datadog's answer is quoted as JSON in the log: a line break in a connection's name
-  // must not start a line that the runner would read as a workflow command.
-  core.info(
+  let connection: Connection;
+  try {
+    connection = readConnection(response.data);
+  } catch (error) {
+    // Whatever fails in reading a 2xx answer, the user must learn that the update was applied.
+    log.debug(describeUnexpected(error));
+    core.setOutput("connection-id", job.id);
+    const kind = error instanceof Error ? error.name : typeof error;
+    await fail(appliedButUnreadable(answer.status, rotated, `the action could not read its answer (${kind})`), secrets);
+    return;
+  }
+  // Text from Datadog's answer is quoted as JSON in the log (one line, however many it holds); log.ts
+  // neutralises any workflow command in it.
+  log.info(
     `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
       `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${collapseSpace(connection.integrationType)}) is updated.`,
   );
-  if (answer.earlierMayHaveApplied && valueAt(job.request, EXTERNAL_ID_FLAG) === true) {
-    core.info(
+  if (answer.earlierMayHaveApplied && rotated) {
+    log.info(
       "An earlier attempt may also have generated an external ID; the external-id output is the one in Datadog's last answer, which is current.",
     );
   }
@@ -198,6 +235,14 @@ async function reportOne(inputs: Inputs, job: Job, outcome: JobOutcome, secrets:
   });
 }
 
+/** What the failure summary's heading says, from a failed connection's status. */
+const OUTCOME_OF: Partial<Record<ConnectionResult["status"], Outcome>> = {
+  updated: "updated",
+  unknown: "unknown",
+  "not-sent": "not-sent",
+  failed: "not-updated",
+};
+
 /** Fleet mode: the count, an annotation for each connection that failed, the summary; exit 1 if any failed. */
 async function reportFleet(
   inputs: Inputs,
@@ -205,22 +250,26 @@ async function reportFleet(
   outcomes: ReadonlyMap<Job, JobOutcome>,
   secrets: SecretRegistry,
 ): Promise<void> {
-  core.info(totalsLine(results));
-  for (const outcome of outcomes.values()) {
-    const { result } = outcome;
-    if (!isFailure(result.status)) continue;
-    const title = outcome.problems?.[0]?.title ?? (result.status === "not-sent" ? "Not sent" : "Connection failed");
-    core.error(secrets.scrubMessage(resultLines({ ...result, fields: [] })[0] ?? ""), {
-      title,
-      ...(result.file ? { file: result.file } : {}),
-      ...(result.line ? { startLine: result.line } : {}),
-    });
-  }
-  if (results.some((result) => isFailure(result.status))) process.exitCode = core.ExitCode.Failure;
+  log.info(totalsLine(results));
+  const problems = [...outcomes.values()].flatMap(({ result, problems: said }) => {
+    if (!isFailure(result.status) && !said) return [];
+    const title = said?.[0]?.title ?? (result.status === "not-sent" ? "Not sent" : "Connection failed");
+    const line = resultLines({ ...result, fields: [] })[0] ?? "";
+    return [
+      {
+        title,
+        message: line,
+        ...(result.file ? { file: result.file } : {}),
+        ...(result.line ? { line: result.line } : {}),
+      },
+    ];
+  });
+  annotate(problems, secrets);
+  if (problems.length > 0) process.exitCode = core.ExitCode.Failure;
   const report = { dryRun: inputs.dryRun, site: inputs.where.label, results, runUrl: workflowRunUrl() };
   const scrub = (text: string) => secrets.scrub(text);
   await writeSummarySafely(async () => {
-    const text = renderReport(report, { maxBytes: SUMMARY_MAX_BYTES, moreWhere: "the log", scrub });
+    const text = renderReport(report, { maxBytes: MAX_SUMMARY_BYTES, moreWhere: "the log", scrub });
     await core.summary.emptyBuffer().addRaw(text).write();
   });
 }
@@ -260,7 +309,7 @@ function warnDifferences(job: Job, document: ParsedDocument, outcome: JobOutcome
     const file = document.source.file;
     const where = position && file ? { file, startLine: position.line, startColumn: position.column } : {};
     const subject = document.source.input === "connections" ? `${file}: connection ${job.id}: ` : "";
-    core.warning(
+    log.warning(
       `${subject}Datadog's answer differs from the patch at ${formatPath(documentPath)}; check the connection in Datadog.`,
       { title: "Answer differs from the patch", ...where },
     );
@@ -280,7 +329,7 @@ async function writeSummarySafely(write: () => Promise<void>): Promise<void> {
   try {
     await write();
   } catch {
-    core.warning("Could not write the job summary (GITHUB_STEP_SUMMARY); the log has the same facts.", {
+    log.warning("Could not write the job summary (GITHUB_STEP_SUMMARY); the log has the same facts.", {
       title: "No job summary",
     });
   }
@@ -291,7 +340,7 @@ async function writeSummarySafely(write: () => Promise<void>): Promise<void> {
  * summary, where a person reading a scheduled run's page looks first; exit code 1.
  */
 async function fail(error: unknown, secrets: SecretRegistry): Promise<string[]> {
-  if (!(error instanceof Failure)) core.debug(describeUnexpected(error));
+  if (!(error instanceof Failure)) log.debug(describeUnexpected(error));
   const problems: readonly Problem[] =
     error instanceof Failure
       ? error.problems
@@ -303,17 +352,38 @@ async function fail(error: unknown, secrets: SecretRegistry): Promise<string[]> 
           },
         ];
   // Datadog's detail may quote what it was sent: the runner masks it, and so do we, in case it does not.
-  const messages = problems.map((problem) => secrets.scrubMessage(problem.message));
-  for (const [index, problem] of problems.entries()) {
-    core.error(messages[index] ?? "", {
+  const messages = annotate(problems, secrets);
+  // What setFailed does, with the annotation properties it cannot take.
+  process.exitCode = core.ExitCode.Failure;
+  const outcome = error instanceof Failure ? error.outcome : "not-updated";
+  await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl(), outcome));
+  return messages;
+}
+
+/** Problems listed in the log, the annotations and the summary; the rest are counted. */
+const MAX_PROBLEMS = 30;
+
+/**
+ * An error annotation for each problem (at its file and line), at most MAX_PROBLEMS, then one line for
+ * the rest: a patch of 20,000 unknown keys must not write 20,000 annotations (GitHub shows 10 a step)
+ * and megabytes of log. Returns the messages written, scrubbed.
+ */
+function annotate(problems: readonly Problem[], secrets: SecretRegistry): string[] {
+  const listed = problems.slice(0, MAX_PROBLEMS);
+  const messages = listed.map((problem) => secrets.scrubMessage(problem.message));
+  for (const [index, problem] of listed.entries()) {
+    log.error(messages[index] ?? "", {
       title: problem.title,
       ...(problem.file ? { file: problem.file } : {}),
       ...(problem.line ? { startLine: problem.line } : {}),
       ...(problem.column ? { startColumn: problem.column } : {}),
     });
   }
-  // What core.setFailed does, with the annotation properties it cannot take.
-  process.exitCode = core.ExitCode.Failure;
-  await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl()));
+  const rest = problems.length - listed.length;
+  if (rest > 0) {
+    const more = `and ${rest} more problem${rest === 1 ? "" : "s"}, not listed; fix those above and run again to see them.`;
+    messages.push(more);
+    log.error(more, { title: listed[0]?.title ?? "Invalid patch" });
+  }
   return messages;
 }

@@ -1,5 +1,8 @@
 /** Outputs and the job summary: what a following step and a person reading the run see. */
 import * as core from "@actions/core";
+import { forMarkup } from "./boundary.ts";
+import { MAX_DEPTH } from "./depth.ts";
+import type { Outcome } from "./failure.ts";
 import type { Change } from "./patch/changes.ts";
 import { findIntegration } from "./patch/integrations.ts";
 import type { IntegrationValue } from "./patch/schema.ts";
@@ -49,12 +52,16 @@ export function setOutputs(connection: Connection, scrub: (text: string) => stri
   core.setOutput("connection", JSON.stringify(mapStrings(connection.data, scrub)));
 }
 
-/** A copy of a JSON value with every string value passed through `map`; keys are the API's field names. */
-function mapStrings(value: unknown, map: (text: string) => string): unknown {
+/**
+ * A copy of a JSON value with every string value passed through `map`; keys are the API's field names.
+ * The answer was checked no deeper than MAX_DEPTH (depth.ts); the bound here keeps that a fact.
+ */
+function mapStrings(value: unknown, map: (text: string) => string, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new RangeError(`nested deeper than ${MAX_DEPTH} levels`);
   if (typeof value === "string") return map(value);
-  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map));
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map, depth + 1));
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, map)]));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, map, depth + 1)]));
 }
 
 export interface SummaryFacts {
@@ -71,10 +78,11 @@ export interface SummaryFacts {
 
 /**
  * Writes the job summary. The runner masks only the log, so every text that goes in passes through
- * `scrub` first (before it is escaped as HTML, so that a secret holding `"`, `<` or `&` is found too).
+ * `scrub` first, then forMarkup (boundary.ts): scrubbed before it is escaped, so that a secret holding
+ * `"`, `<` or `&` is found too. Only the action's own headings and links are markup.
  */
 export async function writeSummary(facts: SummaryFacts, scrub: (text: string) => string): Promise<void> {
-  const text = (value: string) => escapeHtml(scrub(value));
+  const text = (value: string) => forMarkup(scrub(value));
   const summary = core.summary.emptyBuffer();
   const connection = facts.connection;
   summary.addHeading(facts.dryRun ? "Datadog connection: dry run, nothing sent" : "Datadog connection updated", 2);
@@ -114,19 +122,47 @@ export async function writeSummary(facts: SummaryFacts, scrub: (text: string) =>
     summary.addHeading("Request (secrets redacted)", 3);
     summary.addCodeBlock(text(JSON.stringify(facts.request, null, 2)), "json");
   }
-  if (facts.runUrl) summary.addLink("Workflow run", facts.runUrl);
-  await summary.write();
+  await writeWithin(summary, facts.runUrl);
 }
 
 /** The job summary of a failed run: what went wrong, in the words of the error annotations (already scrubbed). */
-export async function writeFailureSummary(messages: readonly string[], runUrl: string | undefined): Promise<void> {
-  const summary = core.summary.emptyBuffer().addHeading("Datadog connection: not updated", 2);
-  summary.addList(messages.map(escapeHtml));
-  if (runUrl) summary.addLink("Workflow run", runUrl);
-  await summary.write();
+export async function writeFailureSummary(
+  messages: readonly string[],
+  runUrl: string | undefined,
+  outcome: Outcome = "not-updated",
+): Promise<void> {
+  const summary = core.summary.emptyBuffer().addHeading(FAILURE_HEADINGS[outcome], 2);
+  summary.addList(messages.map(forMarkup));
+  await writeWithin(summary, runUrl);
 }
 
-/** Summary cells are HTML: a connection name such as `<img src=x>` must stay text. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const FAILURE_HEADINGS: Readonly<Record<Outcome, string>> = {
+  "not-updated": "Datadog connection: not updated",
+  "not-sent": "Datadog connection: not updated",
+  updated: "Datadog connection: updated, but its answer could not be read",
+  unknown: "Datadog connection: the update may have been applied",
+};
+
+/** GitHub refuses a step summary over 1 MiB (of UTF-8); this leaves room for the closing lines. */
+export const MAX_SUMMARY_BYTES = 1024 * 1024 - 4096;
+
+/**
+ * The one place every summary is written: the run's link added, then cut to MAX_SUMMARY_BYTES. Each
+ * block core.summary adds is one line (untrusted text holds no line break once through forMarkup), so
+ * cutting at a line break keeps the HTML whole; a note says where it was cut.
+ */
+async function writeWithin(summary: typeof core.summary, runUrl: string | undefined): Promise<void> {
+  if (runUrl) summary.addLink("Workflow run", runUrl);
+  const html = summary.stringify();
+  if (Buffer.byteLength(html) > MAX_SUMMARY_BYTES) {
+    const bytes = Buffer.from(html);
+    const cut = bytes.lastIndexOf(0x0a, MAX_SUMMARY_BYTES - 1);
+    summary.emptyBuffer().addRaw(bytes.subarray(0, cut + 1).toString());
+    summary.addRaw(
+      "<p><em>The rest of this summary is left out: GitHub shows at most 1 MiB. The log has every fact.</em></p>",
+      true,
+    );
+    if (runUrl) summary.addLink("Workflow run", runUrl);
+  }
+  await summary.write();
 }

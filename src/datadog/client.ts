@@ -51,21 +51,6 @@ export interface ClientOptions {
 
 export type Method = "PATCH" | "GET";
 
-/**
- * Where a failed request stands: never sent (cancelled, or the rate limit would have held it past the
- * deadline); refused or unreachable (Datadog did not apply it); or sent without an answer (it may
- * have been applied).
- */
-export type Delivery = "not-sent" | "refused" | "maybe-applied";
-
-export class RequestFailure extends Failure {
-  readonly delivery: Delivery;
-  constructor(problem: Problem, delivery: Delivery) {
-    super(problem);
-    this.delivery = delivery;
-  }
-}
-
 function describeOutOfTime(method: Method, timeoutMs: number): Problem {
   const what = method === "GET" ? "read" : "sent";
   return {
@@ -185,19 +170,16 @@ export class DatadogClient {
       const elapsedMs = this.#clock.now() - started;
       const maybe = method === "PATCH" && result.outcome.kind === "network" && result.outcome.mayHaveApplied;
       if (result.outcome === OUT_OF_TIME && attempts === 1) {
-        throw new RequestFailure(describeOutOfTime(method, options.timeoutMs), "not-sent");
+        throw new Failure(describeOutOfTime(method, options.timeoutMs), "not-sent");
       }
       if (decision.action === "give-up") {
-        throw new RequestFailure(
+        throw new Failure(
           describeGiveUp(result.outcome, decision, attempts, options.where, options.timeoutMs),
-          maybe ? "maybe-applied" : "refused",
+          maybe ? "unknown" : "not-updated",
         );
       }
       if (result.outcome.kind === "network") {
-        throw new RequestFailure(
-          describeNetworkError(result.outcome, options.where),
-          maybe ? "maybe-applied" : "refused",
-        );
+        throw new Failure(describeNetworkError(result.outcome, options.where), maybe ? "unknown" : "not-updated");
       }
       const { status, headers } = result.outcome;
       const answer: Answer = {
@@ -210,7 +192,7 @@ export class DatadogClient {
         earlierMayHaveApplied: retried.some(mayHaveApplied),
       };
       if (status < 200 || status > 299) {
-        throw new RequestFailure(describeAnswer(answer, connectionId, options.where), "refused");
+        throw new Failure(describeAnswer(answer, connectionId, options.where), "not-updated");
       }
       return answer;
     } catch (error) {
@@ -219,9 +201,9 @@ export class DatadogClient {
         // Assigned in the callbacks above: TypeScript cannot see it change.
         const at = progress as Progress;
         const maybe = method === "PATCH" && (at.state === "sending" || (at.state === "waiting" && at.mayHaveApplied));
-        throw new RequestFailure(
+        throw new Failure(
           describeCancel(typeof reason === "string" ? reason : undefined, progress, options.where),
-          maybe ? "maybe-applied" : "not-sent",
+          maybe ? "unknown" : "not-sent",
         );
       }
       throw error;

@@ -10,12 +10,14 @@
  * which variable named it. The rules are undici's EnvHttpProxyAgent's (and curl's): lower case
  * first; an https URL falls back to the http proxy; NO_PROXY entries match a host, its subdomains
  * (`example.com`, `.example.com`), only its subdomains (`*.example.com`), any host (`*`), and may
- * carry a port. Empty variables count as unset.
+ * carry a port. Empty variables count as unset. A loopback host (localhost, 127.0.0.0/8, [::1]) is
+ * never proxied, as curl and Go decide (loopback.ts).
  *
  * Requests to the proxy always open a tunnel (CONNECT), http:// URLs included: the keys travel
  * inside it, never in a request the proxy reads.
  */
 import { Failure } from "../failure.ts";
+import { isLoopback } from "../loopback.ts";
 
 export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -44,6 +46,7 @@ export function chooseProxy(
   env: NodeJS.ProcessEnv,
   url: URL,
 ): { readonly variable: string; readonly value: string } | undefined {
+  if (isLoopback(url.hostname)) return undefined;
   const names =
     url.protocol === "https:"
       ? ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]

@@ -4,9 +4,10 @@
  * client's (one RateGate shared by all its requests); this module owns only the order of work per
  * connection and what becomes of each. One connection's failure never stops the others.
  */
-import { type Answer, RequestFailure } from "../datadog/client.ts";
-import { Failure, type Problem } from "../failure.ts";
+import type { Answer } from "../datadog/client.ts";
+import { Failure, type Outcome, type Problem } from "../failure.ts";
 import type { UpdateRequest, UpdateResponse } from "../patch/schema.ts";
+import { valueAt } from "../paths.ts";
 import { type CurrentState, differs, planFields, type SecretSource, setsSecret } from "../plan.ts";
 import type { ConnectionResult, FieldPlan, Status } from "../result.ts";
 
@@ -29,8 +30,8 @@ export interface Api {
   updateConnection(id: string, request: UpdateRequest): Promise<Answer>;
 }
 
-/** Datadog's 2xx answer → the connection it describes; throws a Failure saying the update may be applied. */
-export type ReadAnswer = (answer: Answer, id: string, sent: boolean) => UpdateResponse;
+/** Datadog's 2xx answer → the connection it describes; throws a Failure saying what became of the update. */
+export type ReadAnswer = (answer: Answer, id: string, sent: boolean, rotated: boolean) => UpdateResponse;
 
 export interface ExecuteOptions {
   /** Undefined: no keys, an offline dry run (nothing read, nothing sent). */
@@ -92,12 +93,12 @@ async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
   let currentType = desiredType;
   if (read) {
     try {
-      const state = options.readAnswer(await api.readConnection(job.id), job.id, false).data.attributes;
+      const state = options.readAnswer(await api.readConnection(job.id), job.id, false, false).data.attributes;
       current = state;
       currentName = typeof state.name === "string" ? state.name : "";
       currentType = state.integration.type;
     } catch (error) {
-      return failed(job, offline, error, false, desiredName, desiredType);
+      return failed(job, offline, error, desiredName, desiredType);
     }
   }
   const fields = planFields(attributes, current, job.fromEnv);
@@ -109,7 +110,16 @@ async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
   }
   try {
     const sent = await api.updateConnection(job.id, job.request);
-    const answer = options.readAnswer(sent, job.id, true);
+    const rotated = valueAt(attributes, ["integration", "credentials", "generate_new_external_id"]) === true;
+    let answer: UpdateResponse;
+    try {
+      answer = options.readAnswer(sent, job.id, true, rotated);
+    } catch (error) {
+      // Whatever fails in reading a 2xx answer, the update was applied: the user must learn it.
+      if (error instanceof Failure)
+        return { ...failed(job, fields, error, named.name, named.integrationType), answer: sent };
+      throw error;
+    }
     const { integration } = answer.data.attributes;
     const credentials = (integration.credentials ?? {}) as Readonly<Record<string, unknown>>;
     return {
@@ -123,26 +133,31 @@ async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
       answer: sent,
     };
   } catch (error) {
-    return failed(job, fields, error, true, named.name, named.integrationType);
+    return failed(job, fields, error, named.name, named.integrationType);
   }
 }
 
-/** A request that failed: not sent, refused, or sent without an answer (it may have been applied). */
+/** A request that failed: its outcome says whether it was sent, refused, applied, or may have been. */
 function failed(
   job: Job,
   fields: readonly FieldPlan[],
   error: unknown,
-  sending: boolean,
   name: string,
   integrationType: string,
 ): JobOutcome {
   if (!(error instanceof Failure)) throw error;
-  const delivery = error instanceof RequestFailure ? error.delivery : sending ? "maybe-applied" : "refused";
-  const status: Status =
-    delivery === "not-sent" ? "not-sent" : delivery === "maybe-applied" && sending ? "unknown" : "failed";
+  const status = STATUS_OF[error.outcome];
   const message = error.problems.map((problem) => problem.message).join(" ");
   return { result: result(job, { status, fields, name, integrationType, message }), problems: error.problems };
 }
+
+/** An `updated` result with a message: applied, but what Datadog answered could not be read. */
+const STATUS_OF: Readonly<Record<Outcome, Status>> = {
+  "not-updated": "failed",
+  "not-sent": "not-sent",
+  updated: "updated",
+  unknown: "unknown",
+};
 
 function result(
   job: Job,

@@ -29,10 +29,12 @@ import {
   Lexer,
   LineCounter,
   type Node,
+  type Pair,
   parseAllDocuments,
   parseDocument,
   type ScalarTag,
   visit,
+  type YAMLMap,
 } from "yaml";
 
 export interface Position {
@@ -164,13 +166,14 @@ export function parsePatch(text: string, options: ParseOptions = {}): ParsedPatc
   }
   problems.sort((a, b) => a.position.line - b.position.line || a.position.column - b.position.column);
 
+  const index: MapIndex = new WeakMap();
   return {
     value,
     problems,
     envValues: env.values,
     envProblems: env.problems,
     locate: (path) => {
-      const node = nodeAt(doc, path);
+      const node = nodeAt(doc, path, index);
       return node?.range ? at(node.range[0]) : undefined;
     },
   };
@@ -404,13 +407,13 @@ function decodeScalar(source: string): string {
   return typeof value === "string" ? value : source.trim();
 }
 
-function nodeAt(doc: Document, path: readonly PropertyKey[]): Node | undefined {
+function nodeAt(doc: Document, path: readonly PropertyKey[], index: MapIndex): Node | undefined {
   let node: unknown = doc.contents;
-  for (const [index, key] of path.entries()) {
+  for (const [at, key] of path.entries()) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
+      const pair = pairOf(node, String(key), index);
       if (!pair) return node;
-      node = index === path.length - 1 || !isNode(pair.value) ? pair.key : pair.value;
+      node = at === path.length - 1 || !isNode(pair.value) ? pair.key : pair.value;
     } else if (isSeq(node) && typeof key === "number" && isNode(node.items[key])) {
       node = node.items[key];
     } else {
@@ -418,6 +421,22 @@ function nodeAt(doc: Document, path: readonly PropertyKey[]): Node | undefined {
     }
   }
   return isNode(node) ? node : undefined;
+}
+
+/** Each mapping's pairs by key, built on first use: locating 20,000 problems in one mapping stays linear. */
+type MapIndex = WeakMap<object, Map<string, Pair>>;
+
+function pairOf(node: YAMLMap, key: string, index: MapIndex): Pair | undefined {
+  let pairs = index.get(node);
+  if (!pairs) {
+    pairs = new Map();
+    for (const item of node.items) {
+      // The first of a repeated key, as a linear search would find it.
+      if (isScalar(item.key) && !pairs.has(String(item.key.value))) pairs.set(String(item.key.value), item);
+    }
+    index.set(node, pairs);
+  }
+  return pairs.get(key);
 }
 
 /** The parser's codes, in our words; none of them quotes the source. */

@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KINDS } from "../fixtures.ts";
-import { type RunOptions, runAction, summaryText } from "../harness/runner.ts";
-import { type Scripted, SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
+import { type RunOptions, summaryText } from "../harness/runner.ts";
+import { updateOn } from "../harness/update.ts";
+import { type Scripted, Simulator } from "../simulator/server.ts";
 
 const OPENAI = KINDS.find((kind) => kind.kind.type === "OpenAIAPIKey")?.id ?? "";
 const HTTP = KINDS.find((kind) => kind.kind.type === "HTTPTokenAuth")?.id ?? "";
@@ -18,19 +19,7 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => sim.reset());
 
-function update(id: string, patch: string, options: Partial<RunOptions> = {}) {
-  return runAction({
-    ...options,
-    inputs: {
-      "connection-id": id,
-      patch,
-      "api-url": sim.url,
-      "api-key": SIM_API_KEY,
-      "app-key": SIM_APP_KEY,
-      ...options.inputs,
-    },
-  });
-}
+const update = (id: string, patch: string, options: Partial<RunOptions> = {}) => updateOn(sim, id, patch, options);
 
 const commands = (run: Awaited<ReturnType<typeof update>>, name: string) =>
   run.commands.filter((command) => command.command === name).map((command) => command.message);

@@ -201,7 +201,7 @@ describe("the plan as one pull-request comment", () => {
     const run = await step({ dryRun: false });
     expect(run.exitCode, run.maskedLog).toBe(0);
     expect(warnings(run)).toEqual([
-      "Could not comment on pull request #7: GitHub answered 500: \u200b::error::boom #\u200b#[set-output name=x;]y echoing ••••. The plan is in the job summary.",
+      "Could not comment on pull request #7: GitHub answered 500: \\::error::boom ##\\[set-output name=x;]y echoing ••••. The plan is in the job summary.",
     ]);
     expect(run.outputs["connection-id"]).toBe(OPENAI);
     expect(run.commands.filter((c) => c.command === "set-output")).toEqual([]);
@@ -217,7 +217,7 @@ describe("the plan as one pull-request comment", () => {
     expect(run.exitCode, run.maskedLog).toBe(0);
     expect(run.commands.filter((c) => ["set-output", "error"].includes(c.command))).toEqual([]);
     expect(run.maskedLog).toContain(
-      "Commented the plan on pull request #7: https://github.com/x #\u200b#[set-output name=connection-id;]attacker\n\u200b::error::no",
+      "Commented the plan on pull request #7: https://github.com/x ##\\[set-output name=connection-id;]attacker\n\\::error::no",
     );
   });
 
@@ -393,7 +393,7 @@ function expectedMarkupBody(port: string): string {
     "| Field | Current → desired |",
     "| --- | --- |",
     `| <code>name</code> | <code>OpenAI &#40;OpenAIAPIKey&#41;</code> → <code>${name}</code> |`,
-    "| <code>tags</code> | <code>team&#58;platform</code> → <code>team&#58;payments, owner&#58;&#64;&#8203;acme/ops</code> |",
+    "| <code>tags</code> | <code>team&#58;platform</code> → <code>team&#58;payments&#44; owner&#58;&#64;&#8203;acme&#47;ops</code> |",
     "",
     "</details>",
     "",
@@ -403,4 +403,4 @@ function expectedMarkupBody(port: string): string {
 }
 
 const NAME_AS_TEXT =
-  "Pay &#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62; &#35;&#8203;&#35;&#8203; &#91;Approve&#93;&#40;https&#58;//evil&#46;example&#41; &#64;&#8203;acme/security&#45;team &#64;&#8203;octocat &#35;&#8203;1 &#42;&#42;b&#42;&#42;";
+  "Pay &#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62; &#35;&#8203;&#35;&#8203; &#91;Approve&#93;&#40;https&#58;&#47;&#47;evil&#46;example&#41; &#64;&#8203;acme&#47;security&#45;team &#64;&#8203;octocat &#35;&#8203;1 &#42;&#42;b&#42;&#42;";

@@ -362,16 +362,16 @@ function credentials(data: unknown): Record<string, unknown> {
 }
 
 describe.concurrent("reading the answer", () => {
-  it("a 200 that is not JSON: a clear failure that says the update may be applied", async ({ expect }) => {
+  it("a 200 that is not JSON: a clear failure that says the update was applied", async ({ expect }) => {
     const { run, sim, errors, retries } = await fault("200 that is not JSON", [{ kind: "non-json", status: 200 }]);
     expect(run.exitCode).toBe(1);
     expect(sim.requests).toHaveLength(1);
     expect(retries).toEqual([]);
     expect(errors).toEqual([
-      "Datadog answered 200 but not with JSON; the update may have been applied. Check the connection in Datadog.",
+      "Datadog answered 200: the update was applied, but the answer is not JSON. Only the connection-id output is set; check the connection in Datadog.",
     ]);
-    expect(Object.keys(run.outputs)).toEqual(["results"]);
-    expect(JSON.parse(run.outputs.results ?? "[]")[0].status).toBe("unknown");
+    expect(run.outputs).toEqual({ "connection-id": OPENAI, results: run.outputs.results });
+    expect(JSON.parse(run.outputs.results ?? "[]")[0].status).toBe("updated");
   });
 
   it("a 200 whose JSON is not an action connection: a clear failure", async ({ expect }) => {
@@ -380,7 +380,7 @@ describe.concurrent("reading the answer", () => {
     ]);
     expect(run.exitCode).toBe(1);
     expect(errors).toEqual([
-      "Datadog answered 200 but its body is not an action connection (data.id, data.type, data.attributes); the update may have been applied. Check the connection in Datadog.",
+      "Datadog answered 200: the update was applied, but its body is not an action connection (data.id, data.type, data.attributes). Only the connection-id output is set; check the connection in Datadog.",
     ]);
   });
 
@@ -506,32 +506,43 @@ describe.concurrent("proxies", () => {
     },
   );
 
-  it("HTTP_PROXY that tunnels: the request goes through it to the simulator", async ({ expect }) => {
-    await withProxy(TestProxy.start({ mode: "tunnel" }), async (proxy) => {
-      const { run, sim } = await fault("HTTP_PROXY tunnelling to the simulator", [], {}, () => ({
-        env: { HTTP_PROXY: proxy.url },
-      }));
-      expect(run.exitCode, run.maskedLog).toBe(0);
-      expect(sim.requests).toHaveLength(1);
-      expect(proxy.connects.map((connect) => connect.target)).toEqual([new URL(sim.url).host]);
-      // A tunnel: the proxy never saw a request, so never the keys.
-      expect(proxy.forwarded).toEqual([]);
-      expect(JSON.stringify(proxy.connects)).not.toContain(SIM_API_KEY);
-    });
-  });
-
+  // The proxy would tunnel (to loopback): if the action used it, the CONNECT would show here.
   it.for([
-    ["NO_PROXY", (proxy: TestProxy) => ({ HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" })],
-    ["no_proxy", (proxy: TestProxy) => ({ http_proxy: proxy.url, no_proxy: "localhost, 127.0.0.1" })],
-  ] as const)("%s exempts the host from the proxy", async ([name, variables], { expect }) => {
-    await withProxy(TestProxy.start({ mode: "refuse" }), async (proxy) => {
-      const env = variables(proxy);
-      const { run, sim } = await fault(`${name}=127.0.0.1 with a proxy set`, [], {}, () => ({ env }));
-      expect(run.exitCode, run.maskedLog).toBe(0);
-      expect(sim.requests).toHaveLength(1);
-      expect(proxy.connects).toEqual([]);
-    });
-  });
+    ["HTTP_PROXY", "127.0.0.1", (proxy: TestProxy) => ({ HTTP_PROXY: proxy.url })],
+    [
+      "http_proxy and HTTPS_PROXY",
+      "127.0.0.1",
+      (proxy: TestProxy) => ({ http_proxy: proxy.url, HTTPS_PROXY: proxy.url }),
+    ],
+    [
+      "HTTP_PROXY, NO_PROXY of another host",
+      "127.0.0.1",
+      (proxy: TestProxy) => ({ HTTP_PROXY: proxy.url, NO_PROXY: "example.com" }),
+    ],
+    ["HTTP_PROXY", "localhost", (proxy: TestProxy) => ({ HTTP_PROXY: proxy.url })],
+  ] as const)(
+    "%s with api-url on %s: loopback is never proxied, the keys never cross the proxy",
+    async ([, host, variables], { expect }) => {
+      await withProxy(TestProxy.start({ mode: "tunnel" }), async (proxy) => {
+        const env = variables(proxy);
+        const { run, sim } = await fault(`loopback api-url (${host}) with a proxy set`, [], {}, (sim) => ({
+          env,
+          inputs: {
+            "connection-id": OPENAI,
+            patch: RENAME,
+            "api-url": sim.url.replace("127.0.0.1", host),
+            "api-key": SIM_API_KEY,
+            "app-key": SIM_APP_KEY,
+          },
+        }));
+        expect(run.exitCode, run.maskedLog).toBe(0);
+        expect(sim.requests).toHaveLength(1);
+        expect(proxy.connects).toEqual([]);
+        expect(proxy.forwarded).toEqual([]);
+        expect(run.commands.filter((command) => command.message.startsWith("Sending through the proxy"))).toEqual([]);
+      });
+    },
+  );
 
   it("a proxy variable that is not a URL is refused by name, its value unshown", async ({ expect }) => {
     const { run, errors, attempts } = await fault(

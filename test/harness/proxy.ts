@@ -1,6 +1,7 @@
 /**
  * A forward proxy on 127.0.0.1 for tests (and a port where nothing listens), standing in for a self-hosted runner's: it answers CONNECT
- * by opening a tunnel (to loopback hosts only, so that a test never reaches anything else) or by
+ * by opening a tunnel (to loopback hosts only, so that a test never reaches anything else, named
+ * directly or through `hosts`) or by
  * refusing it with a status, and it records every CONNECT and every plain request it is sent. It
  * never looks inside a tunnel and logs nothing; a plain request (which would show the proxy its
  * headers, the Datadog keys among them) is recorded and refused, never forwarded.
@@ -13,6 +14,11 @@ export interface ProxyOptions {
   mode: "tunnel" | "refuse";
   /** The status of a refusal; default 403. 407 comes with a Proxy-Authenticate header. */
   status?: number;
+  /**
+   * Names the proxy resolves itself, as a proxy's own DNS would: `{ "datadog.test": "127.0.0.1" }`. The
+   * action never proxies a loopback host, so a test of the tunnel asks for such a name.
+   */
+  hosts?: Readonly<Record<string, string>>;
 }
 
 export interface ConnectRecord {
@@ -98,7 +104,8 @@ export class TestProxy {
       return;
     }
     const parsed = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(target);
-    const host = parsed?.[1] ?? parsed?.[2] ?? "";
+    const name = parsed?.[1] ?? parsed?.[2] ?? "";
+    const host = this.#options.hosts?.[name] ?? name;
     if (!parsed || !isLoopback(host)) {
       client.end("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
       return;

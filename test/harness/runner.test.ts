@@ -82,9 +82,36 @@ describe("workflow command parsing", () => {
 
   it("ignores lines that are not registered commands", () => {
     expect(parseCommand("plain text")).toBeUndefined();
-    expect(parseCommand(" ::error::indented")).toBeUndefined();
     expect(parseCommand("::unknown::x")).toBeUndefined();
     expect(parseCommand("::error")).toBeUndefined();
+    expect(parseCommand("##[unknown]x")).toBeUndefined();
+    expect(parseCommand("##[error no closing bracket")).toBeUndefined();
+  });
+
+  it("reads ::name:: after leading white space, as TryParseV2 trims it", () => {
+    expect(parseCommand(" \t::error::indented")).toEqual({ command: "error", properties: {}, message: "indented" });
+    expect(parseCommand("\\::error::escaped")).toBeUndefined();
+  });
+
+  it("reads ##[name props]data anywhere in a line, as TryParse does, names in any case", () => {
+    expect(parseCommand("Payments ##[set-output name=connection-id;]attacker%5Dchosen")).toEqual({
+      command: "set-output",
+      properties: { name: "connection-id" },
+      message: "attacker]chosen",
+    });
+    expect(parseCommand("setting ##[Stop-Commands]abc")).toEqual({
+      command: "Stop-Commands",
+      properties: {},
+      message: "abc",
+    });
+    expect(parseCommand("Prod ##[error title=Security]Rotate")).toEqual({
+      command: "error",
+      properties: { title: "Security" },
+      message: "Rotate",
+    });
+    // A ::name:: line is read first; the ##[ in its message is then only text.
+    expect(parseCommand("::warning::a ##[set-output name=x;]v")?.command).toBe("warning");
+    expect(parseCommand("a ##\\[set-output name=x;]v")).toBeUndefined();
   });
 });
 
@@ -157,12 +184,23 @@ describe("masking", () => {
     });
   });
 
-  it("stops processing commands between ::stop-commands::TOKEN and ::TOKEN::", () => {
+  it("stops processing commands between ::stop-commands::TOKEN and ::TOKEN::, echoing both", () => {
     const log = emulateLog([
       out("::stop-commands::pause1\n::add-mask::nope\nnope\n::pause1::\n::add-mask::yes\nyes nope\n"),
     ]);
     expect(log.masks).toEqual(["yes"]);
-    expect(log.maskedLog).toBe("::add-mask::nope\nnope\n*** nope");
+    expect(log.maskedLog).toBe("::stop-commands::pause1\n::add-mask::nope\nnope\n::pause1::\n*** nope");
+  });
+
+  it("stops at ##[stop-commands] anywhere in a line and resumes at ##[TOKEN] too; masks a long token", () => {
+    const log = emulateLog([out("setting ##[stop-commands]abcdefgh\n::error::lost\nx ##[abcdefgh]\n::error::seen\n")]);
+    expect(log.commands.map((command) => command.command)).toEqual(["stop-commands", "error"]);
+    expect(log.maskedLog).toBe("setting ##[stop-commands]***\n::error::lost\nx ##[***]\nError: seen");
+  });
+
+  it("sets an output from ##[set-output name=x;]v and ::set-output name=x::v", () => {
+    const log = emulateLog([out("Payments ##[set-output name=connection-id;]evil\n::set-output name=b::2\n")]);
+    expect(log.outputs).toEqual({ "connection-id": "evil", b: "2" });
   });
 });
 

@@ -7,8 +7,11 @@
  * The log is emulated as the runner shows it: `::add-mask::` lines are hidden and their value (each
  * of its lines, trimmed, and the JSON-escaped, URL-encoded and base64 forms) is replaced by `***` in
  * every LATER line, not in earlier ones; `::debug::` is hidden; `::error::` / `::warning::` /
- * `::notice::` show as `Error: ...` / `Warning: ...` / `Notice: ...`. Lines are processed in the order
- * they reached this process, stdout and stderr interleaved, as the runner's two reader threads do.
+ * `::notice::` show as `Error: ...` / `Warning: ...` / `Notice: ...`. Commands are read as the runner
+ * reads them: `::name::` after leading white space, and `##[name props]data` ANYWHERE in a line
+ * (`##[set-output name=x;]v` sets an output; `##[stop-commands]t` stops processing until `::t::` or
+ * `##[t]`). Lines are processed in the order they reached this process, stdout and stderr
+ * interleaved, as the runner's two reader threads do.
  */
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -34,7 +37,7 @@ export interface ActionRun {
   timedOut: boolean;
   stdout: string;
   stderr: string;
-  /** From the GITHUB_OUTPUT file. */
+  /** From set-output commands in the log and the GITHUB_OUTPUT file, as the runner sets them. */
   outputs: Record<string, string>;
   /** The GITHUB_STEP_SUMMARY file as written (HTML); see summaryText(). */
   summary: string;
@@ -169,7 +172,8 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
         .filter((chunk) => chunk.stream === "stderr")
         .map((chunk) => chunk.text)
         .join(""),
-      outputs: parseOutputFile(outputText),
+      // Outputs set by a command in the log, then the file's, which the runner reads when the step ends.
+      outputs: { ...log.outputs, ...parseOutputFile(outputText) },
       summary,
       masks: log.masks,
       maskedLog: log.maskedLog,
@@ -330,28 +334,68 @@ export function unescapeProperty(text: string): string {
   );
 }
 
-/** `::name key=value,key=value::message` → the command; undefined for any other line or an unknown name. */
-export function parseCommand(line: string): WorkflowCommand | undefined {
-  if (!line.startsWith("::")) return undefined;
-  const end = line.indexOf("::", 2);
-  if (end < 0) return undefined;
-  const info = line.slice(2, end);
-  const space = info.indexOf(" ");
-  const command = space < 0 ? info : info.slice(0, space);
-  if (!REGISTERED.has(command)) return undefined;
+/** Message and property text of a legacy `##[...]` command: %3B, %0D, %0A, %5D, %25 decoded. */
+export function unescapeLegacy(text: string): string {
+  return text.replace(
+    /%(3B|0D|0A|5D|25)/g,
+    (_match, code: string) => ({ "3B": ";", "0D": "\r", "0A": "\n", "5D": "]", "25": "%" })[code] ?? "",
+  );
+}
+
+/** Leading white space as the runner's String.TrimStart removes it. */
+const LEADING_SPACE = /^[\s\u0085]+/;
+
+/**
+ * A line as the runner reads it (actions/runner ActionCommand.TryParseV2, then TryParse): first
+ * `::name key=value,key=value::message` once leading white space is trimmed, else `##[name
+ * key=value;key=value]message` ANYWHERE in the line (its first `##[`). Names are matched without
+ * regard to case; `extra` holds names registered for the moment (a stop-commands token).
+ */
+export function parseCommand(line: string, extra: ReadonlySet<string> = new Set()): WorkflowCommand | undefined {
+  const known = (name: string) => REGISTERED.has(name.toLowerCase()) || extra.has(name.toLowerCase());
   const properties: Record<string, string> = {};
-  if (space >= 0) {
-    for (const pair of info
-      .slice(space + 1)
-      .trim()
-      .split(",")) {
-      if (pair === "") continue;
-      const equals = pair.indexOf("=");
-      const key = equals < 0 ? pair : pair.slice(0, equals);
-      if (key !== "") properties[key] = equals < 0 ? "" : unescapeProperty(pair.slice(equals + 1));
+  const trimmed = line.replace(LEADING_SPACE, "");
+  if (trimmed.startsWith("::")) {
+    const end = trimmed.indexOf("::", 2);
+    if (end >= 0) {
+      const info = trimmed.slice(2, end);
+      const space = info.indexOf(" ");
+      const command = space < 0 ? info : info.slice(0, space);
+      if (known(command)) {
+        if (space > 0) {
+          for (const pair of info
+            .slice(space + 1)
+            .trim()
+            .split(",")) {
+            const [key, value] = splitPair(pair);
+            if (key !== undefined && value !== undefined) properties[key] = unescapeProperty(value);
+          }
+        }
+        return { command, properties, message: unescapeData(trimmed.slice(end + 2)) };
+      }
     }
   }
-  return { command, properties, message: unescapeData(line.slice(end + 2)) };
+  const prefix = line.indexOf("##[");
+  if (prefix < 0) return undefined;
+  const bracket = line.indexOf("]", prefix);
+  if (bracket < 0) return undefined;
+  const info = line.slice(prefix + 3, bracket);
+  const space = info.indexOf(" ");
+  const command = space < 0 ? info : info.slice(0, space);
+  if (!known(command)) return undefined;
+  if (space > 0) {
+    for (const pair of info.slice(space + 1).split(";")) {
+      const [key, value] = splitPair(pair);
+      if (key !== undefined && value !== undefined) properties[key] = unescapeLegacy(value);
+    }
+  }
+  return { command, properties, message: unescapeLegacy(line.slice(bracket + 1)) };
+}
+
+/** `key=value` as the runner splits it (at the first `=`, empty parts dropped): both parts, or none. */
+function splitPair(pair: string): [string, string] | [] {
+  const parts = pair.split(/=(.*)/s).filter((part) => part !== "");
+  return parts.length === 2 ? [parts[0] as string, parts[1] as string] : [];
 }
 
 /**
@@ -409,6 +453,8 @@ export interface EmulatedLog {
   masks: string[];
   maskedLog: string;
   commands: WorkflowCommand[];
+  /** Outputs set by `set-output` commands in the log (`::set-output name=x::v`, `##[set-output name=x;]v`). */
+  outputs: Record<string, string>;
 }
 
 /**
@@ -420,21 +466,23 @@ export function emulateLog(chunks: readonly Chunk[]): EmulatedLog {
   const masks: string[] = [];
   const commands: WorkflowCommand[] = [];
   const shown: string[] = [];
+  const outputs: Record<string, string> = {};
   let stopToken: string | undefined;
 
   const processLine = (line: string) => {
+    const command = parseCommand(line, new Set(stopToken === undefined ? [] : [stopToken.toLowerCase()]));
     if (stopToken !== undefined) {
-      if (line === `::${stopToken}::`) stopToken = undefined;
-      else shown.push(masked(line, masks));
+      // Stopped: only the token resumes; the line is shown as it is, as the runner echoes it.
+      if (command && command.command.toLowerCase() === stopToken.toLowerCase()) stopToken = undefined;
+      shown.push(masked(line, masks));
       return;
     }
-    const command = parseCommand(line);
     if (!command) {
       shown.push(masked(line, masks));
       return;
     }
     commands.push(command);
-    switch (command.command) {
+    switch (command.command.toLowerCase()) {
       case "add-mask":
         if (command.message.trim() !== "" && !masks.includes(command.message)) masks.push(command.message);
         break;
@@ -450,8 +498,17 @@ export function emulateLog(chunks: readonly Chunk[]): EmulatedLog {
       case "group":
         shown.push(masked(`> ${command.message}`, masks));
         break;
+      case "set-output":
+        // The deprecated command still sets an output (the runner warns, and sets it).
+        if (command.properties.name) outputs[command.properties.name] = command.message;
+        break;
       case "stop-commands":
-        if (command.message !== "") stopToken = command.message;
+        if (command.message !== "") {
+          stopToken = command.message;
+          // The runner masks a token longer than 6 characters, then echoes the line.
+          if (stopToken.length > 6 && !masks.includes(stopToken)) masks.push(stopToken);
+          shown.push(masked(line, masks));
+        }
         break;
       default:
         // debug (shown only with step debug logging), endgroup and the file-less legacy commands.
@@ -468,7 +525,7 @@ export function emulateLog(chunks: readonly Chunk[]): EmulatedLog {
   for (const stream of ["stdout", "stderr"] as const) {
     if (pending[stream] !== "") processLine(pending[stream].replace(/\r$/, ""));
   }
-  return { masks, maskedLog: shown.join("\n"), commands };
+  return { masks, maskedLog: shown.join("\n"), commands, outputs };
 }
 
 /**
@@ -477,7 +534,11 @@ export function emulateLog(chunks: readonly Chunk[]): EmulatedLog {
  */
 export function summaryText(html: string): string {
   let text = html.replace(/\r\n/g, "\n");
-  text = text.replace(/<pre\b[^>]*>([\s\S]*?)<\/pre>/gi, (_match, inner: string) => `\n${stripTags(inner)}\n`);
+  // In <pre>, a <br> is a line break as a raw one is (untrusted text is written with <br>).
+  text = text.replace(
+    /<pre\b[^>]*>([\s\S]*?)<\/pre>/gi,
+    (_match, inner: string) => `\n${stripTags(inner.replace(/<br\s*\/?>/gi, "\n"))}\n`,
+  );
   text = text.replace(/<table\b[^>]*>([\s\S]*?)<\/table>/gi, (_match, inner: string) => `\n${tableText(inner)}\n`);
   text = text.replace(/<h[1-6]\b[^>]*>([\s\S]*?)<\/h[1-6]>/gi, (_match, inner: string) => `\n${stripTags(inner)}\n`);
   text = text.replace(

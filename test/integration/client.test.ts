@@ -15,16 +15,27 @@ const OPENAI = KINDS.find((kind) => kind.kind.type === "OpenAIAPIKey")?.id ?? ""
 const UNKNOWN = "11111111-2222-4333-8444-555555555555";
 const RENAME = { data: { type: "action_connection", attributes: { name: "Renamed" } } } as UpdateRequest;
 
+/** A name only the proxy resolves (to the simulator's address): loopback itself is never proxied. */
+const PROXY_HOSTS = { "datadog.test": "127.0.0.1" };
+const viaProxy = (url: string) => url.replace("127.0.0.1", "datadog.test");
+
 let sim: Simulator;
 let tunnel: TestProxy;
+/** The API's URL for the route under test. */
+let base: string;
 let deadPort: number;
 beforeAll(async () => {
-  [sim, tunnel, deadPort] = await Promise.all([Simulator.start(), TestProxy.start({ mode: "tunnel" }), closedPort()]);
+  [sim, tunnel, deadPort] = await Promise.all([
+    Simulator.start(),
+    TestProxy.start({ mode: "tunnel", hosts: PROXY_HOSTS }),
+    closedPort(),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([sim.close(), tunnel.close()]);
 });
 beforeEach(() => {
+  base = sim.url;
   sim.reset();
   tunnel.connects.length = 0;
   tunnel.forwarded.length = 0;
@@ -40,11 +51,11 @@ function makeClient(overrides: Partial<ClientOptions> = {}): Made {
   const info: string[] = [];
   const debug: string[] = [];
   const client = new DatadogClient({
-    baseUrl: sim.url,
+    baseUrl: base,
     apiKey: SIM_API_KEY,
     appKey: SIM_APP_KEY,
     userAgent: "client-test",
-    where: { label: `${new URL(overrides.baseUrl ?? sim.url).host} (api-url)`, input: "api-url" },
+    where: { label: `${new URL(overrides.baseUrl ?? base).host} (api-url)`, input: "api-url" },
     maxRetries: 3,
     timeoutMs: 10_000,
     random: () => 0,
@@ -75,12 +86,15 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 const ROUTES = [
-  { route: "direct", env: (): NodeJS.ProcessEnv => ({}) },
-  { route: "proxy", env: (): NodeJS.ProcessEnv => ({ HTTP_PROXY: tunnel.url }) },
+  { route: "direct", env: (): NodeJS.ProcessEnv => ({}), url: (url: string) => url },
+  { route: "proxy", env: (): NodeJS.ProcessEnv => ({ HTTP_PROXY: tunnel.url }), url: viaProxy },
 ] as const;
 
-describe.each(ROUTES)("$route", ({ route, env }) => {
-  const host = () => new URL(sim.url).host;
+describe.each(ROUTES)("$route", ({ route, env, url }) => {
+  beforeEach(() => {
+    base = url(sim.url);
+  });
+  const host = () => new URL(base).host;
   const label = () => `${host()} (api-url)`;
 
   afterAll(() => {
@@ -235,7 +249,7 @@ describe.each(ROUTES)("$route", ({ route, env }) => {
   });
 
   it("a refused connection sends nothing and is retried", async () => {
-    const { client, info } = makeClient({ env: env(), baseUrl: `http://127.0.0.1:${deadPort}`, maxRetries: 1 });
+    const { client, info } = makeClient({ env: env(), baseUrl: url(`http://127.0.0.1:${deadPort}`), maxRetries: 1 });
     const { message } = await problem(client.updateConnection(OPENAI, RENAME));
     if (route === "direct") {
       expect(message).toBe(
@@ -244,9 +258,9 @@ describe.each(ROUTES)("$route", ({ route, env }) => {
       expect(info).toEqual(["Network error (connection refused): retrying in 0.0 s (attempt 2 of 2)"]);
     } else {
       // The proxy makes the connection: it answers CONNECT with 502.
-      const reason = `the proxy in HTTP_PROXY could not open the tunnel to 127.0.0.1:${deadPort}, answering 502 Bad Gateway`;
+      const reason = `the proxy in HTTP_PROXY could not open the tunnel to datadog.test:${deadPort}, answering 502 Bad Gateway`;
       expect(message).toBe(
-        `Could not reach 127.0.0.1:${deadPort} (api-url) in 2 attempts: ${reason}. Check the network, the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and api-url, then run the job again.`,
+        `Could not reach datadog.test:${deadPort} (api-url) in 2 attempts: ${reason}. Check the network, the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and api-url, then run the job again.`,
       );
       expect(info).toEqual([`Network error (${reason}): retrying in 0.0 s (attempt 2 of 2)`]);
       expect(tunnel.connects).toHaveLength(2);
@@ -297,16 +311,33 @@ describe("before anything is sent", () => {
 });
 
 describe("the proxy", () => {
-  it("NO_PROXY exempts the host: the request goes direct", async () => {
+  it("NO_PROXY exempts the host: the request goes direct (where only the proxy knows the name)", async () => {
+    base = viaProxy(sim.url);
     for (const env of [
-      { HTTP_PROXY: tunnel.url, NO_PROXY: "127.0.0.1" },
-      { http_proxy: tunnel.url, no_proxy: "localhost, 127.0.0.1" },
+      { HTTP_PROXY: tunnel.url, NO_PROXY: "datadog.test" },
+      { http_proxy: tunnel.url, no_proxy: "localhost, .datadog.test" },
+    ]) {
+      const { client, debug } = makeClient({ env, maxRetries: 0 });
+      expect((await problem(client.updateConnection(OPENAI, RENAME))).message).toBe(
+        `Could not reach ${new URL(base).host} (api-url) in 1 attempt: DNS lookup of datadog.test failed. Check the network, the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and api-url, then run the job again.`,
+      );
+      expect(debug.some((line) => line.includes("proxy"))).toBe(false);
+    }
+    expect(tunnel.connects).toEqual([]);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it("a loopback host is never proxied, whatever the variables say", async () => {
+    for (const env of [
+      { HTTP_PROXY: tunnel.url },
+      { http_proxy: tunnel.url, HTTPS_PROXY: tunnel.url, NO_PROXY: "x.example" },
     ]) {
       const { client, debug } = makeClient({ env });
       expect(await client.updateConnection(OPENAI, RENAME)).toMatchObject({ status: 200 });
       expect(debug.some((line) => line.includes("proxy"))).toBe(false);
     }
     expect(tunnel.connects).toEqual([]);
+    expect(tunnel.forwarded).toEqual([]);
     expect(sim.requests).toHaveLength(2);
   });
 
@@ -315,10 +346,11 @@ describe("the proxy", () => {
     try {
       const password = "pr0xy-pa55word";
       const proxyUrl = `http://ci-user:${password}@127.0.0.1:${refusing.port}`;
+      base = viaProxy(sim.url);
       const { client, info, debug } = makeClient({ env: { HTTP_PROXY: proxyUrl } });
       const { message } = await problem(client.updateConnection(OPENAI, RENAME));
       expect(message).toBe(
-        `Could not update the connection on ${new URL(sim.url).host} (api-url): the proxy in HTTP_PROXY refused the tunnel to ${new URL(sim.url).host} with 407 Proxy Authentication Required; give the proxy's user and password in HTTP_PROXY (http://user:password@host:port).`,
+        `Could not update the connection on ${new URL(base).host} (api-url): the proxy in HTTP_PROXY refused the tunnel to ${new URL(base).host} with 407 Proxy Authentication Required; give the proxy's user and password in HTTP_PROXY (http://user:password@host:port).`,
       );
       expect(refusing.connects).toHaveLength(1);
       // The user and password went to the proxy, as Proxy-Authorization, and nowhere a person reads.
@@ -353,6 +385,7 @@ describe("the proxy", () => {
   });
 
   it("a proxy variable that is not a URL is refused by name, its value unshown", async () => {
+    base = viaProxy(sim.url);
     const { client } = makeClient({ env: { HTTP_PROXY: "http://user:secret@[bad" } });
     expect(await problem(client.updateConnection(OPENAI, RENAME))).toEqual({
       title: "Invalid proxy setting",

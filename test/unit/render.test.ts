@@ -50,14 +50,14 @@ describe("renderReport", () => {
         "",
         "| File | Name | Integration | Status | What changes |",
         "| --- | --- | --- | --- | --- |",
-        "| <code>&#46;datadog/connections/service&#45;001&#46;yml</code> | Service 1 | HTTP | would update | <code>tags</code>, <code>integration&#46;credentials&#46;tokens&#91;api&#95;token&#93;</code> ••••, <code>integration&#46;credentials&#46;headers&#91;X&#45;Header&#45;0&#93;</code> |",
+        "| <code>&#46;datadog&#47;connections&#47;service&#45;001&#46;yml</code> | Service 1 | HTTP | would update | <code>tags</code>, <code>integration&#46;credentials&#46;tokens&#91;api&#95;token&#93;</code> ••••, <code>integration&#46;credentials&#46;headers&#91;X&#45;Header&#45;0&#93;</code> |",
         "",
         `<details><summary>Service 1 (<code>${httpResult(1).id.replaceAll("-", "&#45;")}</code>): would update</summary>`,
         "",
         "| Field | Current → desired |",
         "| --- | --- |",
         "| <code>tags</code> | <code>team&#58;old</code> → <code>team&#58;payments</code> |",
-        "| <code>integration&#46;base&#95;url</code> | <code>https&#58;//a&#46;example</code> (unchanged) |",
+        "| <code>integration&#46;base&#95;url</code> | <code>https&#58;&#47;&#47;a&#46;example</code> (unchanged) |",
         "| <code>integration&#46;credentials&#46;tokens&#91;api&#95;token&#93;</code> | •••• will be written |",
         "| <code>integration&#46;credentials&#46;headers&#91;X&#45;Header&#45;0&#93;</code> | <code>old&#45;0</code> → <code>new&#45;0</code> |",
         "",
@@ -111,7 +111,7 @@ describe("renderReport", () => {
     };
     const text = renderReport({ dryRun: true, site: "datadoghq.com", results: [hostile], runUrl: RUN });
     const name =
-      "Prod<br><br>&#33;&#91;s&#93;&#40;https&#58;//evil&#46;example/p&#46;png&#41;<br><br>&#35;&#8203;&#35;&#8203; &#60;img src&#61;x&#62; &#64;&#8203;acme/security &#64;&#8203;octocat &#35;&#8203;12 &#124; x";
+      "Prod<br><br>&#33;&#91;s&#93;&#40;https&#58;&#47;&#47;evil&#46;example&#47;p&#46;png&#41;<br><br>&#35;&#8203;&#35;&#8203; &#60;img src&#61;x&#62; &#64;&#8203;acme&#47;security &#64;&#8203;octocat &#35;&#8203;12 &#124; x";
     expect(text).toContain(`| ${name} | HTTP |`);
     expect(text).not.toMatch(/<img|\]\(https:\/\/evil|\n## /);
     // What GitHub's mention and reference filters read: the text with entities decoded.

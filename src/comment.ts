@@ -8,9 +8,7 @@
  * status and message (scrubbed, through the boundary).
  */
 import { createHash } from "node:crypto";
-import * as core from "@actions/core";
 import { context } from "@actions/github";
-import { forLog } from "./boundary.ts";
 import { describeUnexpected } from "./failure.ts";
 import * as log from "./log.ts";
 import { type Report, renderReport } from "./render.ts";
@@ -68,7 +66,7 @@ export async function postComment(request: CommentRequest): Promise<void> {
   const event = context.eventName ?? "";
   if (!PULL_REQUEST_EVENTS.has(event)) {
     log.debug(
-      `comment: true does nothing on a ${forLog(event) || "(unnamed)"} event; only pull_request and pull_request_target.`,
+      `comment: true does nothing on a ${event || "(unnamed)"} event; only pull_request and pull_request_target.`,
     );
     return;
   }
@@ -118,12 +116,12 @@ export async function postComment(request: CommentRequest): Promise<void> {
     if (found === undefined) {
       const created = await octokit.rest.issues.createComment({ ...where, body, ...options });
       log.info(
-        `Commented the ${request.report.dryRun ? "plan" : "outcome"} on pull request #${number}: ${forLog(String(created.data.html_url))}`,
+        `Commented the ${request.report.dryRun ? "plan" : "outcome"} on pull request #${number}: ${String(created.data.html_url)}`,
       );
     } else {
       const updated = await octokit.rest.issues.updateComment({ owner, repo, comment_id: found, body, ...options });
       // The address is GitHub's text: through the boundary like any other.
-      log.info(`Updated the comment on pull request #${number}: ${forLog(String(updated.data.html_url))}`);
+      log.info(`Updated the comment on pull request #${number}: ${String(updated.data.html_url)}`);
     }
   } catch (error) {
     if ((error as { name?: unknown } | null)?.name !== "HttpError") log.debug(describeUnexpected(error));
@@ -147,7 +145,7 @@ export function describeCommentError(
     }
     const data = response.data as { message?: unknown } | undefined;
     const message = typeof data?.message === "string" ? collapseSpace(data.message).slice(0, 300) : "";
-    const said = message ? `: ${forLog(scrub(message))}` : "";
+    const said = message ? `: ${scrub(message)}` : "";
     return `Could not comment on pull request #${number}: GitHub answered ${status}${said}. The plan is in the job summary.`;
   }
   // Octokit reports a network error or an abort as an HttpError (500) without a response.

@@ -201,7 +201,7 @@ describe("the plan as one pull-request comment", () => {
     const run = await step({ dryRun: false });
     expect(run.exitCode, run.maskedLog).toBe(0);
     expect(warnings(run)).toEqual([
-      "Could not comment on pull request #7: GitHub answered 500: \\::error::boom ##\\[set-output name=x;]y echoing ••••. The plan is in the job summary.",
+      "Could not comment on pull request #7: GitHub answered 500: ::error::boom ##\\[set-output name=x;]y echoing ••••. The plan is in the job summary.",
     ]);
     expect(run.outputs["connection-id"]).toBe(OPENAI);
     expect(run.commands.filter((c) => c.command === "set-output")).toEqual([]);

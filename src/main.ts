@@ -51,7 +51,10 @@ export async function run(): Promise<void> {
     // Every document's secrets are masked before anything is printed, a refusal of another input included.
     const sources = readSources(core.getInput, process.env);
     // A value read with `!env` is masked the moment it is read, whatever field it stands in.
-    const documents = parseSources(sources, { env: process.env, onRead: (value) => secrets.register([value]) });
+    // In a dry run, a variable that is not set is a value the plan cannot know, not a refusal.
+    const lenient = /^(true|True|TRUE)$/.test(core.getInput("dry-run").trim());
+    const onRead = (value: string) => secrets.register([value]);
+    const documents = parseSources(sources, { env: process.env, onRead, lenient });
     // Before any walk of a document (findSecrets recurses): data nested past MAX_DEPTH is refused.
     refuseTooDeep(documents);
     for (const document of documents) secrets.register(findSecrets(document.parsed.value));
@@ -59,7 +62,7 @@ export async function run(): Promise<void> {
     const inputs = readInputs(core.getInput, process.env, keys, fleet);
     comment = commenter(inputs, core.getInput(fleet ? "connections" : "connection-id"), secrets, cancel.signal);
     const jobs = toJobs(documents, inputs.connectionId);
-    for (const document of documents) warnLiteralSecrets(document);
+    for (const document of documents) warnDocument(document);
 
     announce(inputs, jobs, sources.length, secrets);
     // A dry run without keys (a fork's pull request) checks offline; with keys, it reads the plan.
@@ -156,12 +159,26 @@ function refuseTooDeep(documents: readonly ParsedDocument[]): void {
 /** What a document sets, as the one-connection summary lists it. */
 const changesOf = (job: Job) => listChanges(job.request.data.attributes, job.fromEnv);
 
-/** A file kept in a repository should not hold a credential: each one written in clear gets a warning on its line. */
-function warnLiteralSecrets({ source, parsed }: ParsedDocument): void {
+/**
+ * Warnings on a document's lines: a variable a dry run found unset, whose value the plan cannot know;
+ * and, for a file kept in a repository, each credential written in clear.
+ */
+function warnDocument({ source, parsed }: ParsedDocument): void {
+  const name = source.input === "connections" ? (source.file ?? source.input) : source.input;
+  for (const missing of parsed.envMissing) {
+    log.warning(
+      `${name}: ${withPath(missing.path, `!env ${missing.name}: the environment variable ${missing.name} is not set; the plan takes its value as unknown (•••• will be written), and the apply will need it set`)}`,
+      {
+        title: "Variable not set",
+        ...(source.file ? { file: source.file } : {}),
+        startLine: missing.position.line,
+        startColumn: missing.position.column,
+      },
+    );
+  }
   if (!source.file) return;
   for (const found of literalSecrets(parsed)) {
     const where = found.position ? { startLine: found.position.line, startColumn: found.position.column } : {};
-    const name = source.input === "connections" ? source.file : source.input;
     log.warning(`${name}: ${withPath(found.path, LITERAL_SECRET_MESSAGE)}`, {
       title: "Credential in clear",
       file: source.file,

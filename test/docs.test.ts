@@ -21,6 +21,7 @@ import {
   SCHEMA_URL,
 } from "../scripts/generate.ts";
 import { describeAnswer, describeGiveUp } from "../src/datadog/explain.ts";
+import { parseSources, toJobs } from "../src/jobs.ts";
 import { type Fields, INTEGRATIONS, SECRET_FIELD_NAMES } from "../src/patch/integrations.ts";
 import { literalSecrets } from "../src/patch/literal-secrets.ts";
 import { parsePatch } from "../src/patch/parse.ts";
@@ -307,7 +308,18 @@ describe("the JSON Schema for editors", () => {
 
   it("accepts every example and every patch file of the README, read as an editor reads YAML", () => {
     for (const path of EXAMPLES) expect(accepts(parse(read(path))), path).toBe(true);
-    for (const text of README_PATCH_FILES) expect(accepts(parse(text)), text).toBe(true);
+    for (const text of README_PATCH_FILES.filter((block) => !block.includes("/connection.schema.json"))) {
+      expect(accepts(parse(text)), text).toBe(true);
+    }
+  });
+
+  it("accepts the README's connection files with the connection files' schema", () => {
+    const connection = new Ajv({ strict: true, allErrors: false }).compile(
+      JSON.parse(read("schema/connection.schema.json")),
+    );
+    const files = README_PATCH_FILES.filter((block) => block.includes("/connection.schema.json"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const text of files) expect(connection(parse(text)), text).toBe(true);
   });
 });
 
@@ -371,8 +383,9 @@ describe("the README's workflows", () => {
         (text) =>
           text.includes("pull_request:") &&
           text.includes("release:") &&
-          text.includes("patch-file:") &&
-          text.includes("dry-run: true"),
+          text.includes("connections:") &&
+          text.includes("dry-run: true") &&
+          text.includes("comment: true"),
       ),
     ).toBe(true);
   });
@@ -384,8 +397,13 @@ describe("the README's workflows", () => {
       for (const step of steps(doc).filter((candidate) => candidate.uses?.startsWith(OWN_ACTION))) {
         const given = Object.keys(step.with ?? {});
         expect(given.filter((name) => !(name in ACTION.inputs))).toEqual([]);
-        expect(given).toContain("connection-id");
-        expect(given.filter((name) => name === "patch" || name === "patch-file")).toHaveLength(1);
+        // One mode a step: a fleet of connection files, or one connection and its patch.
+        if (given.includes("connections")) {
+          expect(given.filter((name) => ["connection-id", "patch", "patch-file"].includes(name))).toEqual([]);
+        } else {
+          expect(given).toContain("connection-id");
+          expect(given.filter((name) => name === "patch" || name === "patch-file")).toHaveLength(1);
+        }
         const patch = step.with?.patch;
         const env = Object.fromEntries(
           Object.entries(step.env ?? {}).map(([name, value]) => [name, substituteExpressions(String(value))]),
@@ -416,7 +434,10 @@ describe("the README's workflows", () => {
     // A release applying files that read !env sets each variable from a secret.
     const applying = README_WORKFLOWS.flatMap(({ doc }) =>
       steps(doc).filter(
-        (step) => step.uses?.startsWith(OWN_ACTION) && step.with?.["patch-file"] && !step.with?.["dry-run"],
+        (step) =>
+          step.uses?.startsWith(OWN_ACTION) &&
+          (step.with?.["patch-file"] || step.with?.connections) &&
+          !step.with?.["dry-run"],
       ),
     );
     const fileNames = README_PATCH_FILES.flatMap((text) => Object.keys(standInEnv(text)));
@@ -434,7 +455,15 @@ describe("the README's workflows", () => {
 
   it("hold patch files that the action accepts", () => {
     expect(README_PATCH_FILES.length).toBeGreaterThan(0);
-    for (const text of README_PATCH_FILES) expect(actionAccepts(text), text).toEqual({ ok: true, messages: [] });
+    for (const text of README_PATCH_FILES) {
+      if (text.includes("/connection.schema.json")) {
+        // A connection file: read as fleet mode reads it, each document an id and its attributes.
+        const documents = parseSources([{ input: "connections", file: "c.yml", text }], { env: standInEnv(text) });
+        expect(toJobs(documents, undefined).length, text).toBeGreaterThan(0);
+      } else {
+        expect(actionAccepts(text), text).toEqual({ ok: true, messages: [] });
+      }
+    }
   });
 
   it("point editors at the schema as the repository publishes it", () => {
@@ -592,7 +621,9 @@ describe("the README's troubleshooting quotes the action's messages", () => {
   it("a variable read with !env that is not set", async () => {
     const patch =
       "integration:\n  type: OpenAI\n  credentials:\n    type: OpenAIAPIKey\n    api_token: !env OPENAI_API_KEY\n";
-    const run = await runAction({ inputs: { "connection-id": CONNECTION_ID, patch, "dry-run": "true" } });
+    // Not a dry run: a dry run takes the value as unknown, and only warns.
+    const inputs = { "connection-id": CONNECTION_ID, patch, "api-key": "k".repeat(32), "app-key": "a".repeat(40) };
+    const run = await runAction({ inputs: { ...inputs, "api-url": "http://127.0.0.1:9" } });
     const [error] = run.commands.filter((command) => command.command === "error");
     expect(error?.message).toMatch(/^patch: integration\.credentials\.api_token: !env OPENAI_API_KEY: /);
     expect(README).toContain(`\`\`\`text\n${error?.message}\n\`\`\``);

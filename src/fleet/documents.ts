@@ -60,6 +60,7 @@ export function parseDocument(part: DocumentText, options: ParseOptions = {}): P
     problems: parsed.problems.map((problem) => ({ ...problem, position: shift(problem.position) })),
     envValues: parsed.envValues.map((each) => ({ ...each, position: shift(each.position) })),
     envProblems: parsed.envProblems.map((problem) => ({ ...problem, position: shift(problem.position) })),
+    envMissing: parsed.envMissing.map((each) => ({ ...each, position: shift(each.position) })),
     locate: (path) => {
       const position = parsed.locate(path);
       return position && shift(position);

@@ -73,6 +73,12 @@ export interface ParseOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Called with each value read from the environment, the moment it is read (to register its mask). */
   readonly onRead?: (value: string) => void;
+  /**
+   * A dry run: an unset or empty variable is not refused but listed in `envMissing`, its value a
+   * stand-in (`(NAME not set)`, counted as read with !env, so shown as a secret), so that a plan runs
+   * where the secrets are not given (a fork's pull request gets none).
+   */
+  readonly lenient?: boolean;
 }
 
 export interface ParsedPatch {
@@ -82,6 +88,8 @@ export interface ParsedPatch {
   readonly problems: readonly SyntaxProblem[];
   /** The values read with `!env`, in document order. */
   readonly envValues: readonly EnvValue[];
+  /** Variables a lenient (dry-run) parse found unset or empty: the plan cannot know their values. */
+  readonly envMissing: readonly EnvValue[];
   /** Each `!env` refused: an unset or empty variable, a bad name, on a mapping, a list, a key or a `type`. */
   readonly envProblems: readonly EnvProblem[];
   /**
@@ -172,6 +180,7 @@ export function parsePatch(text: string, options: ParseOptions = {}): ParsedPatc
     problems,
     envValues: env.values,
     envProblems: env.problems,
+    envMissing: env.missing,
     locate: (path) => {
       const node = nodeAt(doc, path, index);
       return node?.range ? at(node.range[0]) : undefined;
@@ -232,9 +241,10 @@ function envTags(
   doc: Document,
   at: (offset: number | undefined) => Position,
   options: ParseOptions,
-): { values: EnvValue[]; problems: EnvProblem[] } {
+): { values: EnvValue[]; problems: EnvProblem[]; missing: EnvValue[] } {
   const values: EnvValue[] = [];
   const problems: EnvProblem[] = [];
+  const missing: EnvValue[] = [];
   const refuse = (node: Node, path: (string | number)[], message: string) =>
     problems.push({ path, position: at(node.range?.[0]), message });
   visit(doc, {
@@ -263,7 +273,13 @@ function envTags(
         );
       } else {
         const value = options.env?.[name];
-        if (value === undefined) {
+        if ((value === undefined || value === "") && options.lenient) {
+          // Unknown: a stand-in that passes as text, counted as read with !env so that it shows as a secret.
+          const unknown = { name, path, position: at(node.range?.[0]), value: `(${name} not set)` };
+          node.value = unknown.value;
+          missing.push(unknown);
+          values.push(unknown);
+        } else if (value === undefined) {
           refuse(
             node,
             path,
@@ -283,7 +299,7 @@ function envTags(
       }
     },
   });
-  return { values, problems };
+  return { values, problems, missing };
 }
 
 /** The path in the document of `node`, from the visitor's ancestors (Document, YAMLMap, Pair...). */

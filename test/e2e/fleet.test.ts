@@ -115,6 +115,31 @@ describe("the plan (dry-run: true)", () => {
     expect(run.maskedLog + run.summary + JSON.stringify(run.outputs)).not.toContain(TOKEN);
   });
 
+  it("a variable !env reads that is not set (a fork's pull request): a warning at its line, the value unknown", async () => {
+    const run = await fleet({ inputs: { "dry-run": "true" }, env: { SEARCH_TOKEN: "" } });
+    expect(run.exitCode, run.maskedLog).toBe(0);
+    expect(run.commands.filter((command) => command.command === "warning")).toEqual([
+      {
+        command: "warning",
+        properties: { title: "Variable not set", file: "connections/more.yml", line: "16", col: "53" },
+        message:
+          "connections/more.yml: integration.credentials.tokens[0].value: !env SEARCH_TOKEN: the environment variable SEARCH_TOKEN is not set; the plan takes its value as unknown (•••• will be written), and the apply will need it set",
+      },
+    ]);
+    expect(results(run)[1]).toEqual([
+      "connections/more.yml",
+      10,
+      SEARCH,
+      "would-update",
+      ["integration.credentials.tokens[api_token]"],
+    ]);
+    // The apply refuses it, and sends nothing.
+    sim.requests.length = 0;
+    const apply = await fleet({ env: { SEARCH_TOKEN: "" } });
+    expect(apply.exitCode).toBe(1);
+    expect(sim.requests).toEqual([]);
+  });
+
   it("without keys: checks every file offline and reads nothing", async () => {
     const run = await fleet({ keys: false, inputs: { "dry-run": "true" } });
     expect(run.exitCode, run.maskedLog).toBe(0);

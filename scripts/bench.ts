@@ -15,7 +15,9 @@
  * Prints medians of wall time and peak memory (max RSS, from GNU time), the ratios a/b and c/a, the
  * size of dist/index.js and of the action's download (git archive of HEAD, gzipped); then what a
  * 429 with X-RateLimit-Reset: 1 costs, and how validation and masking scale with 1,000 headers and
- * a large private key. Not a test: the figures go in the README's performance section.
+ * a large private key; then the fleet (scripts/bench-fleet.ts): 200 connections under a limit of 50
+ * requests a second, in one step against the floor the limit allows, and one process per connection.
+ * Not a test: the figures go in the README's performance section.
  */
 import { execFileSync, spawn } from "node:child_process";
 import {
@@ -36,6 +38,7 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { KINDS } from "../test/fixtures.ts";
 import { SIM_API_KEY, SIM_APP_KEY, Simulator } from "../test/simulator/server.ts";
+import { benchFleet } from "./bench-fleet.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({ options: { runs: { type: "string" }, "no-client": { type: "boolean" } } });
@@ -281,6 +284,24 @@ async function main(): Promise<void> {
     await scaling(simulator);
   } finally {
     await simulator.close();
+  }
+  await fleet();
+}
+
+/** The fleet's rows: see scripts/bench-fleet.ts. */
+async function fleet(): Promise<void> {
+  const figures = await benchFleet();
+  const requests = `${figures.gets} GET + ${figures.patches} PATCH`;
+  console.log(`\nFleet of ${figures.connections} connections, limit ${figures.limit} requests/s (${requests}):`);
+  console.log(
+    `  one step (max-parallel 8): ${seconds(figures.wallMs)}; requests span ${seconds(figures.spanMs)}; ` +
+      `floor ${seconds(figures.floorMs)}; span/floor ${(figures.spanMs / figures.floorMs).toFixed(2)} (goal ≤ 1.25)`,
+  );
+  console.log(`  429s: ${figures.tooMany} in all, ${figures.tooManyAfterFirstSecond} after the first second (goal 0)`);
+  if (figures.sequentialMs !== undefined) {
+    console.log(
+      `  one process per connection, in sequence: ${seconds(figures.sequentialMs)} (${(figures.sequentialMs / figures.wallMs).toFixed(1)}× the one step)`,
+    );
   }
 }
 

@@ -14,6 +14,7 @@ import type { Fields } from "../../src/patch/integrations.ts";
 import { integrationPatch, KINDS, type Kind } from "../fixtures.ts";
 import { findLeaks, readableForms, stackTraces } from "../harness/leaks.ts";
 import { type ActionRun, emulateLog, runAction } from "../harness/runner.ts";
+import { isSecretField } from "../secret-oracle.ts";
 import { type Scripted, SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
 
 /** Twelve characters unique to one secret: its pieces must not show either. */
@@ -79,7 +80,8 @@ function nastyPatch(kind: Kind): NastyPatch {
   let lineField: string | undefined;
   const fields: Fields = kind.kind.fields;
   for (const [name, field] of Object.entries(fields)) {
-    if (field.kind !== "text" || field.secret !== true) continue;
+    // What is secret by the API reference, not by the table under test.
+    if (field.kind !== "text" || !isSecretField(label, name)) continue;
     const secret = field.check === "multiline" ? pemSecret(`${label}/${name}`) : lineSecret(`${label}/${name}`, 0);
     if (field.check !== "multiline") lineField ??= name;
     credentials[name] = secret.value;
@@ -145,6 +147,8 @@ interface Scenario {
   /** Run for some kinds only, in turn (see ROTATING). */
   readonly rotating?: boolean;
   readonly exitCode: 0 | 1;
+  /** The simulator answers secrets un-blanked, as a misbehaving service would. */
+  readonly leakyService?: boolean;
   /** Whether Datadog is asked (else the simulator must receive nothing). */
   readonly sends: boolean;
   /** Whether the parser can still read each secret whole (and so must have masked it), for the kind at `index`. */
@@ -194,6 +198,14 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: "success",
     exitCode: 0,
+    sends: true,
+    maskedWhole: true,
+    build: (_kind, nasty) => ({ patch: stringify(nasty.patch) }),
+  },
+  {
+    name: "success, Datadog answering the secrets un-blanked",
+    exitCode: 0,
+    leakyService: true,
     sends: true,
     maskedWhole: true,
     build: (_kind, nasty) => ({ patch: stringify(nasty.patch) }),
@@ -362,7 +374,7 @@ async function runScenario(
 ): Promise<{ outcome: Outcome; secrets: Secret[] }> {
   const nasty = nastyPatch(kind);
   const built = scenario.build(kind, nasty, index);
-  const simulator = await Simulator.start();
+  const simulator = await Simulator.start({ answerSecrets: scenario.leakyService ?? false });
   try {
     if (built.script) simulator.script(...built.script);
     const run = await runAction({

@@ -15,7 +15,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import * as z from "zod/mini";
-import { ATTRIBUTE_FIELDS, type Field, type Fields, INTEGRATIONS } from "../src/patch/integrations.ts";
+import {
+  ATTRIBUTE_FIELDS,
+  CREDENTIAL_NAMES,
+  CREDENTIAL_PARTS,
+  CREDENTIAL_WORDS,
+  type Field,
+  type Fields,
+  INTEGRATIONS,
+} from "../src/patch/integrations.ts";
 import { attributesSchema, requestSchema } from "../src/patch/schema.ts";
 
 export const ROOT: string = fileURLToPath(new URL("..", import.meta.url));
@@ -87,6 +95,12 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 const code = (text: string) => `\`${text}\``;
 
+/** `a`, `b` or `c` */
+function orList(words: readonly string[]): string {
+  const quoted = words.map(code);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}` : quoted.join("");
+}
+
 /** `api_token` 🔒, `domain`, `body` (`content`, `content_type`), `tokens[]` (...). */
 function describeField(name: string, field: Field): string {
   switch (field.kind) {
@@ -149,8 +163,10 @@ export function integrationsSection(): string {
     "",
     '🔒 secret: masked in the log, shown as `••••` in the job summary and the dry run, blanked (`""`) by ' +
       "Datadog in its answers and in the `connection` output. 🔒 by name: secret when the entry's `name` marks a " +
-      "credential (`Authorization`, `Proxy-Authorization`, `Cookie`, or a name containing key, token, secret, " +
-      "password, auth, session or signature).",
+      `credential (in any letter case): the whole name is ${orList(CREDENTIAL_NAMES)}; or one of its words (the name cut at \`-\`, ` +
+      `\`_\`, \`.\` and case changes: \`X-Api-Key\`, \`apiKey\`, \`JWTToken\`) is ${orList(CREDENTIAL_WORDS)}; ` +
+      `or it holds ${orList(CREDENTIAL_PARTS)} anywhere (\`apikey\`). A word that merely holds the letters ` +
+      "does not count: `X-Design-Version` is shown.",
     "",
     table(
       [

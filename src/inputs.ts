@@ -7,7 +7,8 @@ import { readFileSync, realpathSync, statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import type { Where } from "./datadog/explain.ts";
 import { DEFAULT_SITE, findSite, SITES } from "./datadog/sites.ts";
-import { inputFailure } from "./failure.ts";
+import { Failure, inputFailure } from "./failure.ts";
+import { decodeUtf8File } from "./files.ts";
 
 export interface PatchSource {
   /** Which input held the patch: `patch`, or `patch-file`. */
@@ -195,8 +196,18 @@ function readPatchFile(file: string, workspace: string): PatchSource {
   const stats = statSync(real);
   if (!stats.isFile()) throw inputFailure("patch-file", `${name} is not a file`);
   if (stats.size > MAX_PATCH_BYTES) throw inputFailure("patch-file", `${name} is larger than 1 MiB`);
-  const text = readFileSync(real, "utf8").replace(/^\uFEFF/, "");
-  return { input: "patch-file", file: relative(root, path).split(sep).join("/"), text };
+  const inWorkspace = relative(root, path).split(sep).join("/");
+  const decoded = decodeUtf8File(readFileSync(real), name);
+  if (!decoded.ok) {
+    throw new Failure({
+      message: `patch-file: ${decoded.message}`,
+      title: "Invalid input",
+      file: inWorkspace,
+      line: decoded.line,
+      column: decoded.column,
+    });
+  }
+  return { input: "patch-file", file: inWorkspace, text: decoded.text };
 }
 
 function readBoolean(getInput: GetInput, name: string, fallback: boolean): boolean {

@@ -75,8 +75,9 @@ export async function run(): Promise<void> {
       maxRetries: inputs.maxRetries,
       timeoutMs: inputs.timeoutMs,
       signal: cancel.signal,
-      info: core.info,
-      debug: core.debug,
+      // Retry lines quote Datadog's headers and detail: scrubbed as server text.
+      info: (line) => core.info(secrets.scrubMessage(line)),
+      debug: (line) => core.debug(secrets.scrubMessage(line)),
     });
     const answer = await client.updateConnection(inputs.connectionId, request);
     // Text from Datadog's answer is quoted as JSON in the log: a line break in a connection's name
@@ -85,7 +86,7 @@ export async function run(): Promise<void> {
     const connection = readConnection(response.data);
     core.info(
       `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
-        `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${collapseSpace(connection.integrationType)}) is updated.`,
+        `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${secrets.scrubMessage(JSON.stringify(connection.name))} (${secrets.scrubMessage(collapseSpace(connection.integrationType))}) is updated.`,
     );
     if (answer.earlierMayHaveApplied && valueAt(request, EXTERNAL_ID_FLAG) === true) {
       core.info(

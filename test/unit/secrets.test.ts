@@ -281,22 +281,6 @@ describe("SecretRegistry", () => {
     registry.register(['p&ss<w>rd-Go-9x\u2028z say  "q" end']);
     expect(registry.scrubMessage(`Datadog: invalid [${quoted}]`)).toBe(`Datadog: invalid [${REDACTED}]`);
   });
-
-  it("scrubs 1 MiB of server text against 1,000 secrets in linear time", () => {
-    const registry = new SecretRegistry(() => undefined);
-    const secrets = Array.from({ length: 1000 }, (_, i) => `tok_${i.toString(36)}<&>"${"abcdefghij".repeat(3)}${i}`);
-    registry.register(secrets);
-    const words = "Datadog said: the request is invalid; check each field and send it again. ";
-    const text = words.repeat(Math.ceil((1024 * 1024) / words.length)).slice(0, 1024 * 1024);
-    const started = performance.now();
-    const scrubbed = registry.scrubMessage(text);
-    const elapsed = performance.now() - started;
-    expect(scrubbed).toBe(text);
-    // Measured about 0.1 s on a shared 2-core machine; a scan per secret takes minutes.
-    expect(elapsed).toBeLessThan(3000);
-    const twice = registry.scrubMessage(text + text);
-    expect(twice).toBe(text + text);
-  });
 });
 
 describe("redact", () => {

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { Fields } from "../../src/patch/integrations.ts";
 import { integrationPatch, KINDS, type Kind } from "../fixtures.ts";
-import { findLeaks, readableForms, stackTraces } from "../harness/leaks.ts";
+import { findLeaks, goEscaped, readableForms, stackTraces } from "../harness/leaks.ts";
 import { type ActionRun, emulateLog, runAction } from "../harness/runner.ts";
 import { isSecretField } from "../secret-oracle.ts";
 import { type Scripted, SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
@@ -170,12 +170,12 @@ interface Scenario {
   };
 }
 
-/** Datadog's answer quoting every secret back, as a careless or hostile server might. */
-function quotingBody(secrets: readonly Secret[], filler: number): object {
+/** Datadog's answer quoting every secret back (written as `quote` writes it), as a careless or hostile server might. */
+function quotingBody(secrets: readonly Secret[], filler: number, quote = (value: string) => value): object {
   return {
     errors: [
       ...(filler > 0 ? [{ title: "Generic Error", detail: "x".repeat(filler) }] : []),
-      ...secrets.map((secret) => ({ title: "Generic Error", detail: `invalid credential ${secret.value}` })),
+      ...secrets.map((secret) => ({ title: "Generic Error", detail: `invalid credential ${quote(secret.value)}` })),
     ],
   };
 }
@@ -226,6 +226,17 @@ const SCENARIOS: readonly Scenario[] = [
     build: (_kind, nasty) => ({
       patch: stringify(nasty.patch),
       script: [{ kind: "answer", status: 400, body: quotingBody(nasty.secrets, 436) }],
+    }),
+  },
+  {
+    name: "400 whose detail quotes the secrets as Go's encoding/json escapes them",
+    rotating: true,
+    exitCode: 1,
+    sends: true,
+    maskedWhole: true,
+    build: (_kind, nasty) => ({
+      patch: stringify(nasty.patch),
+      script: [{ kind: "answer", status: 400, body: quotingBody(nasty.secrets, 0, goEscaped) }],
     }),
   },
   {

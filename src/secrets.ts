@@ -339,8 +339,10 @@ const jsonJs = (text: string) => JSON.stringify(text).slice(1, -1);
 const jsonGo = jsonEscaper(/[&<>\u2028\u2029]/g, false);
 const jsonPython = jsonEscaper(/[\u0080-\uffff]/g, false);
 const jsonDotNet = (text: string) => jsonEscaper(/[&<>'+`\u007f-\uffff]/g, true)(text).replace(/\\"/g, "\\u0022");
+/** encodeURIComponent, which throws on a lone surrogate: a server can only have echoed it as U+FFFD. */
+const uri = (text: string) => encodeURIComponent(text.toWellFormed());
 const urlStrict = (text: string) =>
-  encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  uri(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 const html = (quote: string, apostrophe: string) => (text: string) =>
   text.replace(/[&<>"']/g, (char) =>
     char === "&" ? "&amp;" : char === "<" ? "&lt;" : char === ">" ? "&gt;" : char === '"' ? quote : apostrophe,
@@ -354,8 +356,8 @@ const ESCAPES: readonly ((text: string) => string)[] = [
   jsonPython,
   (text) => jsonJs(jsonJs(text)),
   (text) => jsonJs(jsonGo(text)),
-  encodeURIComponent,
-  (text) => encodeURIComponent(text).replace(/%20/g, "+"),
+  uri,
+  (text) => uri(text).replace(/%20/g, "+"),
   urlStrict,
   (text) => urlStrict(text).replace(/%20/g, "+"),
   html("&#34;", "&#39;"),

@@ -202,3 +202,16 @@ describe("a GCP key file pasted whole under private_key", () => {
     );
   });
 });
+
+describe("a secret that holds a lone surrogate (YAML's \\uD800)", () => {
+  it("is masked, and every secret after it too, and the dry run goes on", async () => {
+    const patch =
+      'integration: {type: HTTP, base_url: "https://api.example.com", credentials: {type: HTTPTokenAuth, ' +
+      'tokens: [{name: a, type: SECRET, value: "tok-\\uD800-lone-surrogate"}, {name: b, type: SECRET, value: "tok-after-the-lone-one"}]}}';
+    const { run: result } = await run({ id: HTTP.id, patch, dryRun: true });
+    expect(errorMessages(result)).toEqual([]);
+    expect(result.exitCode, result.maskedLog).toBe(0);
+    // The runner reads the mask as UTF-8: the lone surrogate arrives as U+FFFD.
+    expect(result.masks).toEqual(expect.arrayContaining(["tok-\uFFFD-lone-surrogate", "tok-after-the-lone-one"]));
+  });
+});

@@ -281,6 +281,14 @@ describe("SecretRegistry", () => {
     registry.register(['p&ss<w>rd-Go-9x\u2028z say  "q" end']);
     expect(registry.scrubMessage(`Datadog: invalid [${quoted}]`)).toBe(`Datadog: invalid [${REDACTED}]`);
   });
+
+  it("registers a secret holding a lone surrogate, which cannot be URL-encoded, with every other secret", () => {
+    const registered: string[] = [];
+    const registry = new SecretRegistry((value) => registered.push(value));
+    registry.register(["lone-\ud800-surrogate", "next-secret-value"]);
+    expect(registered).toEqual(["lone-\ud800-surrogate", "lone-\\ud800-surrogate", "next-secret-value"]);
+    expect(registry.scrubMessage("got lone-%EF%BF%BD-surrogate")).toBe(`got ${REDACTED}`);
+  });
 });
 
 describe("redact", () => {

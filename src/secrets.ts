@@ -193,7 +193,8 @@ export class SecretRegistry {
   }
 
   register(secrets: Iterable<string>): void {
-    for (const secret of secrets) {
+    const list = [...secrets];
+    for (const secret of list) {
       for (const form of maskForms(secret)) {
         if (this.#forms.has(form)) continue;
         this.#forms.add(form);
@@ -205,6 +206,9 @@ export class SecretRegistry {
         lengths.sort((a, b) => b - a);
         this.#byPrefix.set(prefix, lengths);
       }
+    }
+    // Only once every mask is with the runner: nothing here may keep one from it.
+    for (const secret of list) {
       if (secret.trim().length < MIN_EMBEDDED) continue;
       for (const form of echoForms(secret)) {
         for (let at = 0; at + MIN_EMBEDDED <= form.length; at++) this.#runs.add(form.slice(at, at + MIN_EMBEDDED));

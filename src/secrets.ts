@@ -55,6 +55,8 @@ const ENTRY_LABELS: ReadonlySet<string> = new Set(["name", "type", "deleted"]);
  * field but its name, type and `deleted` is taken as the value: a misspelt `valu` holds the secret too.
  */
 function secretEntry(list: string, entry: unknown, replace: (secret: unknown) => unknown, guess: boolean): unknown {
+  // Text given as an entry (`tokens: [sk-live-...]`) is refused, but most likely is the secret.
+  if (typeof entry === "string") return guess ? replace(entry) : entry;
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return entry;
   if (!isSecretEntry(list, (entry as { name?: unknown }).name)) return entry;
   return Object.fromEntries(

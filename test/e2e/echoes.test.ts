@@ -215,3 +215,16 @@ describe("a secret that holds a lone surrogate (YAML's \\uD800)", () => {
     expect(result.masks).toEqual(expect.arrayContaining(["tok-\uFFFD-lone-surrogate", "tok-after-the-lone-one"]));
   });
 });
+
+describe("a token given as text where a list of tokens belongs", () => {
+  it("is masked, though the patch is refused", async () => {
+    const patch =
+      'integration: {type: HTTP, base_url: "https://api.example.com", credentials: {type: HTTPTokenAuth, ' +
+      "tokens: [sk-live-given-as-text-0123]}}";
+    const { run: result, requests } = await run({ id: HTTP.id, patch, dryRun: true });
+    expect(result.exitCode, result.maskedLog).toBe(1);
+    expect(requests).toBe(0);
+    expect(result.masks).toContain("sk-live-given-as-text-0123");
+    expect(readablePlaces(result).filter(([, text]) => text.includes("sk-live-given-as-text-0123"))).toEqual([]);
+  });
+});

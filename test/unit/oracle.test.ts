@@ -48,4 +48,10 @@ describe("the table agrees with the oracle of secret fields", () => {
     expect(isSecretEntry("url_parameters", name)).toBe(carriesCredential(name));
     expect(isSecretEntry("tokens", name)).toBe(true);
   });
+
+  it("takes the value of an entry whose name is not text for a secret, and no other list's", () => {
+    expect(isSecretEntry("headers", 42)).toBe(true);
+    expect(isSecretEntry("url_parameters", undefined)).toBe(true);
+    expect(isSecretEntry("body", "Authorization")).toBe(false);
+  });
 });

@@ -127,6 +127,24 @@ describe("finding secrets before validation", () => {
     expect(findSecrets({ api_token: { "sk-1": "rest" } })).toEqual(["sk-1", "rest"]);
   });
 
+  it("takes text given as an entry of a secret list, and never fails on an entry that is not a mapping", () => {
+    expect(findSecrets({ tokens: ["sk-live-entry"], headers: ["Authorization: Bearer h1"] })).toEqual([
+      "sk-live-entry",
+      "Authorization: Bearer h1",
+    ]);
+    expect(findSecrets({ tokens: [null, 42], headers: [{ name: 42, value: "v-of-a-number-name" }] })).toEqual([
+      "v-of-a-number-name",
+    ]);
+    // Datadog's answer: judged by the table only.
+    expect(blank({ tokens: ["as-text"] })).toEqual({ tokens: ["as-text"] });
+  });
+
+  it("takes the key of a one-entry mapping only when its value is text and the key no field name", () => {
+    expect(findSecrets({ api_token: { "sk-1": ["rest"] } })).toEqual(["rest"]);
+    expect(findSecrets({ api_token: { project_id: "p-1", client_id: "c-1" } })).toEqual(["p-1", "c-1"]);
+    expect(findSecrets({ api_token: { password: "p-2" } })).toEqual(["p-2"]);
+  });
+
   it("takes only the leaf values of a document pasted under a secret field, never its keys", () => {
     const keyFile = { type: "service_account", private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n", client_id: "1234" };
     expect(findSecrets({ private_key: keyFile })).toEqual([
@@ -193,6 +211,12 @@ describe("maskForms", () => {
 
   it("gives the JSON-escaped form of a secret with quotes, backslashes and controls, as JavaScript writes it", () => {
     expect(maskForms('a"b\\c\td€')).toEqual(['a"b\\c\td€', 'a\\"b\\\\c\\td€', 'a"b\\c d€']);
+  });
+
+  it("gives the LF form of a CRLF secret, and each of its lines trimmed", () => {
+    expect(maskForms("  key-line-one  \r\n  key-line-two  ")).toEqual(
+      expect.arrayContaining(["  key-line-one  \n  key-line-two  ", "key-line-one", "key-line-two"]),
+    );
   });
 
   it("gives the form a message shows after making each run of white space one space", () => {
@@ -280,6 +304,47 @@ describe("SecretRegistry", () => {
     const registry = new SecretRegistry(() => undefined);
     registry.register(['p&ss<w>rd-Go-9x\u2028z say  "q" end']);
     expect(registry.scrubMessage(`Datadog: invalid [${quoted}]`)).toBe(`Datadog: invalid [${REDACTED}]`);
+  });
+
+  it("scrubs a start of a secret of six or seven characters where a shortened message stops, and nowhere else", () => {
+    const registry = new SecretRegistry(() => undefined);
+    registry.register(["Zq9Xv7LmN4pQwRtY"]);
+    for (const end of [".", "…", ")", "]", '"', "'"]) {
+      expect(registry.scrubMessage(`token Zq9Xv7${end} next`)).toBe(`token ${REDACTED}${end} next`);
+      expect(registry.scrubMessage(`token Zq9Xv7L${end} next`)).toBe(`token ${REDACTED}${end} next`);
+    }
+    expect(registry.scrubMessage("token Zq9Xv7")).toBe(`token ${REDACTED}`);
+    expect(registry.scrubMessage("token Zq9Xv7L")).toBe(`token ${REDACTED}`);
+    // Five characters, text that goes on, or a piece that is not the start: shown.
+    expect(registry.scrubMessage("token Zq9Xv.")).toBe("token Zq9Xv.");
+    expect(registry.scrubMessage("token Zq9Xv7, next")).toBe("token Zq9Xv7, next");
+    expect(registry.scrubMessage("token Zq9Xv7Lx.")).toBe("token Zq9Xv7Lx.");
+    expect(registry.scrubMessage("token q9Xv7Lm.")).toBe("token q9Xv7Lm.");
+    // The end of a secret at the end of a text is not a run of eight.
+    expect(registry.scrubMessage("ends with QwRtY")).toBe("ends with QwRtY");
+    expect(registry.scrubMessage("ends with pQwRtY")).toBe("ends with pQwRtY");
+  });
+
+  it("scrubs runs of a secret of eight characters, a shorter one only whole", () => {
+    const registry = new SecretRegistry(() => undefined);
+    registry.register(["ab<defgh", "xy<uvwz", "  klmnopq "]);
+    // Eight: its Go-escaped form anywhere. Seven: only as the whole text, however escaped.
+    expect(registry.scrubMessage("got ab\\u003cdefgh here")).toBe(`got ${REDACTED} here`);
+    expect(registry.scrubMessage("got xy\\u003cuvwz here")).toBe("got xy\\u003cuvwz here");
+    expect(registry.scrubMessage("xy<uvwz")).toBe(REDACTED);
+    // Seven once trimmed: not by runs, though ten with its spaces.
+    expect(registry.scrubMessage("got klmnopq  here")).toBe("got klmnopq  here");
+    // The exact scrub takes a form of eight anywhere.
+    expect(registry.scrub("got ab<defgh here")).toBe(`got ${REDACTED} here`);
+  });
+
+  it("scrubs a multi-line secret quoted with other line breaks, and in Python's, .NET's and Go's URL escapes", () => {
+    const registry = new SecretRegistry(() => undefined);
+    registry.register(["first-line-abc\nsecond-line-def", "p\u00e4ss-w\u00f6rd!(x)*'y"]);
+    expect(registry.scrubMessage("got first-line-abc\r\nsecond-line-def.")).toBe(`got ${REDACTED}.`);
+    expect(registry.scrubMessage("py p\\u00e4ss-w\\u00f6rd!(x)*'y")).toBe(`py ${REDACTED}`);
+    expect(registry.scrubMessage("net p\\u00E4ss-w\\u00F6rd!(x)*\\u0027y")).toBe(`net ${REDACTED}`);
+    expect(registry.scrubMessage("go p%C3%A4ss-w%C3%B6rd%21%28x%29%2A%27y")).toBe(`go ${REDACTED}`);
   });
 
   it("registers a secret holding a lone surrogate, which cannot be URL-encoded, with every other secret", () => {

@@ -20,6 +20,9 @@ import { parse } from "yaml";
 import * as z from "zod/mini";
 import {
   ATTRIBUTE_FIELDS,
+  CREDENTIAL_NAMES,
+  CREDENTIAL_PARTS,
+  CREDENTIAL_WORDS,
   type CredentialKind,
   type Field,
   type Fields,
@@ -237,6 +240,12 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 const code = (text: string) => `\`${text}\``;
 
+/** `a`, `b` or `c` */
+function orList(words: readonly string[]): string {
+  const quoted = words.map(code);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}` : quoted.join("");
+}
+
 /** `api_token` 🔒, `domain`, `body` (`content`, `content_type`), `tokens[]` (...). */
 function describeField(name: string, field: Field): string {
   switch (field.kind) {
@@ -299,8 +308,10 @@ export function integrationsSection(): string {
     "",
     '🔒 secret: masked in the log, shown as `••••` in the job summary and the dry run, blanked (`""`) by ' +
       "Datadog in its answers and in the `connection` output. 🔒 by name: secret when the entry's `name` marks a " +
-      "credential (`Authorization`, `Proxy-Authorization`, `Cookie`, or a name containing key, token, secret, " +
-      "password, auth, session or signature).",
+      `credential (in any letter case): the whole name is ${orList(CREDENTIAL_NAMES)}; or one of its words (the name cut at \`-\`, ` +
+      `\`_\`, \`.\` and case changes: \`X-Api-Key\`, \`apiKey\`, \`JWTToken\`) is ${orList(CREDENTIAL_WORDS)}; ` +
+      `or it holds ${orList(CREDENTIAL_PARTS)} anywhere (\`apikey\`). A word that merely holds the letters ` +
+      "does not count: `X-Design-Version` is shown.",
     "",
     table(
       [

@@ -7,8 +7,9 @@ import { readFileSync, realpathSync, statSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import type { Where } from "./datadog/explain.ts";
 import { DEFAULT_SITE, findSite, SITES } from "./datadog/sites.ts";
-import { inputFailure } from "./failure.ts";
-import { expandPatterns } from "./fleet/files.ts";
+import { Failure, inputFailure } from "./failure.ts";
+import { decodeUtf8File } from "./files.ts";
+import { expandPatterns } from "./fleet/patterns.ts";
 import { isLoopback } from "./loopback.ts";
 
 export interface PatchSource {
@@ -225,8 +226,18 @@ function readWorkspaceFile(input: PatchSource["input"], file: string, workspace:
   const stats = statSync(real);
   if (!stats.isFile()) throw inputFailure(input, `${name} is not a file`);
   if (stats.size > MAX_PATCH_BYTES) throw inputFailure(input, `${name} is larger than 1 MiB`);
-  const text = readFileSync(real, "utf8").replace(/^\uFEFF/, "");
-  return { input, file: relative(root, path).split(sep).join("/"), text };
+  const inWorkspace = relative(root, path).split(sep).join("/");
+  const decoded = decodeUtf8File(readFileSync(real), name);
+  if (!decoded.ok) {
+    throw new Failure({
+      message: `${input}: ${decoded.message}`,
+      title: "Invalid input",
+      file: inWorkspace,
+      line: decoded.line,
+      column: decoded.column,
+    });
+  }
+  return { input, file: inWorkspace, text: decoded.text };
 }
 
 function readBoolean(getInput: GetInput, name: string, fallback: boolean): boolean {

@@ -67,7 +67,7 @@ export async function run(): Promise<void> {
     announce(inputs, jobs, sources.length, secrets);
     // A dry run without keys (a fork's pull request) checks offline; with keys, it reads the plan.
     const offline = inputs.dryRun && !(inputs.apiKey && inputs.appKey);
-    const client = offline ? undefined : makeClient(inputs, fleet, cancel.signal);
+    const client = offline ? undefined : makeClient(inputs, fleet, cancel.signal, secrets);
     const outcomes = new Map<Job, JobOutcome>();
     const results = await execute(jobs, {
       api: client,
@@ -98,7 +98,7 @@ export async function run(): Promise<void> {
   }
 }
 
-function makeClient(inputs: Inputs, fleet: boolean, signal: AbortSignal): DatadogClient {
+function makeClient(inputs: Inputs, fleet: boolean, signal: AbortSignal, secrets: SecretRegistry): DatadogClient {
   return new DatadogClient({
     baseUrl: inputs.baseUrl,
     apiKey: inputs.apiKey,
@@ -111,8 +111,9 @@ function makeClient(inputs: Inputs, fleet: boolean, signal: AbortSignal): Datado
     deadline: Date.now() + inputs.timeoutMs,
     ...(fleet ? { gate: new RateGate(realClock) } : {}),
     signal,
-    info: log.info,
-    debug: log.debug,
+    // Retry lines quote Datadog's headers and detail: scrubbed as server text.
+    info: (line) => log.info(secrets.scrubMessage(line)),
+    debug: (line) => log.debug(secrets.scrubMessage(line)),
   });
 }
 
@@ -234,7 +235,7 @@ async function reportOne(inputs: Inputs, job: Job, outcome: JobOutcome, secrets:
   // neutralises any workflow command in it.
   log.info(
     `Datadog answered ${answer.status} after ${answer.attempts} attempt${answer.attempts === 1 ? "" : "s"} ` +
-      `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${JSON.stringify(connection.name)} (${collapseSpace(connection.integrationType)}) is updated.`,
+      `(${(answer.elapsedMs / 1000).toFixed(2)} s): connection ${secrets.scrubMessage(JSON.stringify(connection.name))} (${secrets.scrubMessage(collapseSpace(connection.integrationType))}) is updated.`,
   );
   if (answer.earlierMayHaveApplied && rotated) {
     log.info(

@@ -55,6 +55,8 @@ const ENTRY_LABELS: ReadonlySet<string> = new Set(["name", "type", "deleted"]);
  * field but its name, type and `deleted` is taken as the value: a misspelt `valu` holds the secret too.
  */
 function secretEntry(list: string, entry: unknown, replace: (secret: unknown) => unknown, guess: boolean): unknown {
+  // Text given as an entry (`tokens: [sk-live-...]`) is refused, but most likely is the secret.
+  if (typeof entry === "string") return guess ? replace(entry) : entry;
   if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return entry;
   if (!isSecretEntry(list, (entry as { name?: unknown }).name)) return entry;
   return Object.fromEntries(
@@ -115,12 +117,17 @@ function collectStrings(value: unknown, into: string[]): void {
   } else if (Array.isArray(value)) {
     for (const item of value) collectStrings(item, into);
   } else if (isPlainObject(value)) {
-    // Not a Uint8Array (`!!binary`) or the like: its keys are indices, and "0", "1"... masked would
-    // hide every digit of the log.
-    for (const [key, item] of Object.entries(value)) {
-      into.push(key);
-      collectStrings(item, into);
+    // Leaf values, not keys: a GCP key file pasted whole under private_key would make `type`,
+    // `private_key`, `client_id` masks for the whole job (hiding those words in every later message).
+    // One exception: a secret holding ": " unquoted, which YAML reads as a mapping of one entry whose
+    // key is the secret's first part (`api_token: sk-1: rest`); a field name of ours is never that.
+    // (Not a Uint8Array (`!!binary`) or the like: its keys are indices.)
+    const entries = Object.entries(value);
+    const [first] = entries;
+    if (entries.length === 1 && first && typeof first[1] === "string" && !KNOWN_FIELD_NAMES.has(first[0])) {
+      into.push(first[0]);
     }
+    for (const [, item] of entries) collectStrings(item, into);
   }
 }
 
@@ -158,6 +165,7 @@ export function maskForms(secret: string): string[] {
  * Secrets this long or longer are scrubbed wherever they stand in a text; shorter ones only where
  * they are the whole text. A short value marked secret by its name (`auth_version: "1"`) would
  * otherwise turn every "1" of the connection's id into ••••; the runner's masks still hide it in the log.
+ * In server text (scrubMessage), this many consecutive units of a secret are taken for the secret.
  */
 const MIN_EMBEDDED = 8;
 /** A piece of a secret's start this long, cut off by a shortened message, is taken for the secret. */
@@ -177,14 +185,18 @@ export class SecretRegistry {
    * units, as a number so that scrub() allocates nothing at a position where no form starts.
    */
   readonly #byPrefix = new Map<number, number[]>();
-  #sortedForms: string[] = [];
+  /** Every run of MIN_EMBEDDED units of every echoed form (echoForms) of each secret that long. */
+  readonly #runs = new Set<string>();
+  /** The first MIN_CUT_PREFIX to MIN_EMBEDDED - 1 units of each echoed form: a message cut there. */
+  readonly #heads = new Set<string>();
 
   constructor(setSecret: (value: string) => void) {
     this.#setSecret = setSecret;
   }
 
   register(secrets: Iterable<string>): void {
-    for (const secret of secrets) {
+    const list = [...secrets];
+    for (const secret of list) {
       for (const form of maskForms(secret)) {
         if (this.#forms.has(form)) continue;
         this.#forms.add(form);
@@ -197,7 +209,14 @@ export class SecretRegistry {
         this.#byPrefix.set(prefix, lengths);
       }
     }
-    this.#sortedForms = [...this.#forms].sort((a, b) => b.length - a.length);
+    // Only once every mask is with the runner: nothing here may keep one from it.
+    for (const secret of list) {
+      if (secret.trim().length < MIN_EMBEDDED) continue;
+      for (const form of echoForms(secret)) {
+        for (let at = 0; at + MIN_EMBEDDED <= form.length; at++) this.#runs.add(form.slice(at, at + MIN_EMBEDDED));
+        for (let length = MIN_CUT_PREFIX; length < MIN_EMBEDDED; length++) this.#heads.add(form.slice(0, length));
+      }
+    }
   }
 
   /**
@@ -205,6 +224,11 @@ export class SecretRegistry {
    * (see MIN_EMBEDDED for short ones). Linear in the text: at each position only the forms that start
    * with its two characters are tried (a summary of 1,000 headers checked against 1,000 secrets must
    * not take seconds).
+   *
+   * Exact, not by runs: for outputs and the summary, which hold the connection as Datadog stores it.
+   * There a value may legitimately share eight characters with a secret (a base_url and a token
+   * holding it, the `-----BEGIN PRIVATE KEY-----` line of a PEM, a header value), and a following
+   * step reading `connection` needs it whole; a secret there is in a field the table blanks anyway.
    */
   scrub(text: string): string {
     if (this.#forms.has(text)) return REDACTED;
@@ -233,26 +257,119 @@ export class SecretRegistry {
   }
 
   /**
-   * A message for the log: scrubbed, and also each start of a secret (six characters or more) where
-   * a message quoting Datadog's answer was shortened in the middle of a secret: at the end, or before
-   * the `.`, `...` or closing bracket or quote that follows the quote. (Not for outputs or the summary:
-   * there, text that merely begins like a secret must stay.)
+   * Text from the server (a message quoting Datadog's detail, a header, a name), scrubbed wider than
+   * scrub(): any run of MIN_EMBEDDED or more consecutive units of a secret, in any form a server
+   * plausibly echoes it in (echoForms), whole or cut anywhere; and a start of a secret of
+   * MIN_CUT_PREFIX units or more where a shortened message stops (at the end, or before the `.`,
+   * `...` or closing bracket or quote that follows). Covered ranges are merged, each replaced by
+   * REDACTED. Linear in the text: one set lookup per position for the runs, two for the cut starts.
    */
   scrubMessage(text: string): string {
-    let result = this.scrub(text);
-    for (const form of this.#sortedForms) {
-      if (form.length < MIN_EMBEDDED) continue;
-      const head = form.slice(0, MIN_CUT_PREFIX);
-      for (let at = result.indexOf(head); at >= 0; at = result.indexOf(head, at + 1)) {
-        let end = at + head.length;
-        while (end < result.length && end - at < form.length && result[end] === form[end - at]) end++;
-        if (end < result.length && !CUT_ENDS.has(result[end] ?? "")) continue;
-        result = result.slice(0, at) + REDACTED + result.slice(end);
+    if (this.#forms.has(text)) return REDACTED;
+    if (this.#runs.size === 0) return this.scrub(text);
+    let result = "";
+    let copied = 0;
+    // The covered range being built: [start, end).
+    let start = -1;
+    let end = -1;
+    for (let at = 0; at < text.length; at++) {
+      let reach = this.#runs.has(text.slice(at, at + MIN_EMBEDDED)) ? at + MIN_EMBEDDED : -1;
+      for (let length = MIN_EMBEDDED - 1; reach < 0 && length >= MIN_CUT_PREFIX; length--) {
+        const after = at + length;
+        if (after > text.length || !(after === text.length || CUT_ENDS.has(text[after] ?? ""))) continue;
+        if (this.#heads.has(text.slice(at, after))) reach = after;
       }
+      if (reach < 0) continue;
+      if (at <= end) {
+        end = Math.max(end, reach);
+        continue;
+      }
+      if (start >= 0) {
+        result += text.slice(copied, start) + REDACTED;
+        copied = end;
+      }
+      start = at;
+      end = reach;
     }
-    return result;
+    if (start >= 0) {
+      result += text.slice(copied, start) + REDACTED;
+      copied = end;
+    }
+    return this.scrub(result + text.slice(copied));
   }
 }
+
+/**
+ * The forms in which a server may quote a secret it was sent, for scrubMessage: the value and its
+ * LF, CRLF and one-line forms, each as it is, JSON-escaped as JavaScript writes it, as Go's
+ * encoding/json writes it (`\u0026 \u003c \u003e \u2028 \u2029`), as .NET's System.Text.Json
+ * writes it (`\u0022 \u0027 \u002B \u0060`, upper-case hex, every non-ASCII unit), as Python's json
+ * writes it (non-ASCII as `\u00e4`), JSON-escaped twice (a JSON body quoted inside a JSON string or
+ * with Go's %q), URL-encoded (JavaScript's encodeURIComponent, and every reserved character as Go's
+ * QueryEscape does; spaces as %20 or +), and HTML/XML-escaped (`&amp;`, `&#34;`/`&quot;`,
+ * `&#39;`/`&apos;`); of each, the form with white space collapsed (how a message shows it). The
+ * runner masks only the plain, .NET-escaped, URL-encoded, XML-escaped and base64 forms, whole.
+ */
+export function echoForms(secret: string): string[] {
+  const bases = new Set([
+    secret,
+    secret.replace(/\r?\n/g, "\n"),
+    secret.replace(/\r?\n/g, "\r\n"),
+    collapseSpace(secret),
+  ]);
+  const forms = new Set<string>();
+  for (const base of bases) {
+    for (const escaper of ESCAPES) {
+      const form = escaper(base);
+      forms.add(form);
+      forms.add(collapseSpace(form));
+    }
+  }
+  return [...forms].filter((form) => form.length >= MIN_EMBEDDED);
+}
+
+const hex4 = (unit: number, upper: boolean) => {
+  const digits = unit.toString(16).padStart(4, "0");
+  return `\\u${upper ? digits.toUpperCase() : digits}`;
+};
+
+/** JSON string content (no quotes) escaping `special` units and controls as \uXXXX besides `"` and `\\`. */
+function jsonEscaper(special: RegExp, upper: boolean): (text: string) => string {
+  return (text) =>
+    JSON.stringify(text)
+      .slice(1, -1)
+      .replace(special, (unit) => hex4(unit.charCodeAt(0), upper));
+}
+
+const jsonJs = (text: string) => JSON.stringify(text).slice(1, -1);
+const jsonGo = jsonEscaper(/[&<>\u2028\u2029]/g, false);
+const jsonPython = jsonEscaper(/[\u0080-\uffff]/g, false);
+const jsonDotNet = (text: string) => jsonEscaper(/[&<>'+`\u007f-\uffff]/g, true)(text).replace(/\\"/g, "\\u0022");
+/** encodeURIComponent, which throws on a lone surrogate: a server can only have echoed it as U+FFFD. */
+const uri = (text: string) => encodeURIComponent(text.toWellFormed());
+const urlStrict = (text: string) =>
+  uri(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+const html = (quote: string, apostrophe: string) => (text: string) =>
+  text.replace(/[&<>"']/g, (char) =>
+    char === "&" ? "&amp;" : char === "<" ? "&lt;" : char === ">" ? "&gt;" : char === '"' ? quote : apostrophe,
+  );
+
+const ESCAPES: readonly ((text: string) => string)[] = [
+  (text) => text,
+  jsonJs,
+  jsonGo,
+  jsonDotNet,
+  jsonPython,
+  (text) => jsonJs(jsonJs(text)),
+  (text) => jsonJs(jsonGo(text)),
+  uri,
+  (text) => uri(text).replace(/%20/g, "+"),
+  urlStrict,
+  (text) => urlStrict(text).replace(/%20/g, "+"),
+  html("&#34;", "&#39;"),
+  html("&quot;", "&#39;"),
+  html("&quot;", "&apos;"),
+];
 
 const NONE: readonly number[] = [];
 

@@ -53,7 +53,12 @@ function describeIssue(issue: $ZodIssue, document: unknown): PathMessage[] {
     case "invalid_union":
       return [{ path, message: unknownType(path, document) }];
     case "invalid_type":
-      return [{ path, message: wrongType(issue.expected, valueAt(document, path)) }];
+      return [
+        {
+          path,
+          message: pastedFile(path, valueAt(document, path)) ?? wrongType(issue.expected, valueAt(document, path)),
+        },
+      ];
     case "invalid_value":
       return [{ path, message: `must be ${issue.values.map(String).join(" or ")}` }];
     case "custom":
@@ -114,6 +119,15 @@ function unknownType(path: readonly PropertyKey[], document: unknown): string {
   return suggestion
     ? `unknown credential kind; did you mean ${suggestion}?`
     : `unknown credential kind; expected ${expectedText}`;
+}
+
+/** A whole key file pasted where one field of it belongs: say which field to take. */
+function pastedFile(path: readonly PropertyKey[], given: unknown): string | undefined {
+  const isMapping = given !== null && typeof given === "object" && !Array.isArray(given);
+  if (isMapping && path.at(-1) === "private_key" && path.at(-2) === "credentials") {
+    return "must be the PEM text of the key file's private_key field, not the whole key file; paste that field's value";
+  }
+  return undefined;
 }
 
 const EXPECTED: Readonly<Record<string, string>> = {

@@ -341,14 +341,61 @@ export const ATTRIBUTE_FIELDS: Fields = {
   },
 };
 
-/** The name of an HTTP header or URL parameter that carries a credential. */
+/**
+ * The name of an HTTP header or URL parameter that carries a credential. The name is cut into words
+ * at `-`, `_`, `.`, spaces and case changes (`X-Api-Key`, `apiKey`, `JWTToken` → jwt, token). It marks
+ * a credential when:
+ * - it is one of CREDENTIAL_NAMES as a whole (`code`);
+ * - one of its words is one of CREDENTIAL_WORDS (`X-Jwt`, `Set-Cookie`, `sig`), never a word that
+ *   merely holds the letters: `X-Design-Version` stays shown, since masking a short value would hide it
+ *   everywhere in the log;
+ * - it holds one of CREDENTIAL_PARTS anywhere, even glued to another word (`apikey`, `Authorization`).
+ * Letter case never counts.
+ */
 export function isCredentialName(name: string): boolean {
   const lower = name.toLowerCase();
-  if (lower === "authorization" || lower === "proxy-authorization" || lower === "cookie") return true;
-  return CREDENTIAL_NAME_PARTS.some((part) => lower.includes(part));
+  if (CREDENTIAL_NAMES.includes(lower)) return true;
+  if (nameWords(name).some((word) => CREDENTIAL_WORDS.includes(word))) return true;
+  return CREDENTIAL_PARTS.some((part) => lower.includes(part));
 }
 
-const CREDENTIAL_NAME_PARTS = ["key", "token", "secret", "password", "auth", "session", "signature"];
+/** The words of a name, in lower case: `X-Amz-Signature`, `apiKey`, `JWTToken`, `client_secret`. */
+export function nameWords(name: string): string[] {
+  return name
+    .split(/[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/)
+    .filter((word) => word !== "")
+    .map((word) => word.toLowerCase());
+}
+
+/**
+ * Names that mark a credential only as the whole name: Azure Functions' `code` key. As a word it would
+ * take `country_code` or `status_code`, whose short values (`US`, `200`) masked would vanish from the log.
+ */
+export const CREDENTIAL_NAMES: readonly string[] = ["code"];
+
+/** Whole words of a name that mark a credential: too short, or too common inside other words, to match anywhere. */
+export const CREDENTIAL_WORDS: readonly string[] = [
+  "sig",
+  "sas",
+  "jwt",
+  "cookie",
+  "credential",
+  "credentials",
+  "bearer",
+  "passwd",
+  "pwd",
+];
+
+/** Parts of a name that mark a credential wherever they stand in it. */
+export const CREDENTIAL_PARTS: readonly string[] = [
+  "key",
+  "token",
+  "secret",
+  "password",
+  "auth",
+  "session",
+  "signature",
+];
 
 /** Every integration's type, in table order. */
 export const INTEGRATION_TYPES: readonly string[] = INTEGRATIONS.map((entry) => entry.type);

@@ -255,6 +255,8 @@ function envTags(
       if (isMap(node) || isSeq(node)) {
         const what = isMap(node) ? "a mapping" : "a list";
         refuse(node, path, `!env stands for one text value, not ${what}; put !env NAME on each value instead`);
+        // Emptied: what it holds are names of variables (in the message), not secrets to mask.
+        node.items = [];
         return;
       }
       if (!isScalar(node)) return;

@@ -1,78 +1,96 @@
 /**
  * End to end, for every integration and credential kind (25): the bundled action, run as a runner
  * runs it, against the simulator. Asserts the exact body Datadog received, every output, the summary
- * and that no secret of the patch can be read in the log.
+ * and that no secret of the patch can be read in the log. What is secret comes from the oracle
+ * written from the API reference (secret-oracle.ts), never from the table under test; and each kind
+ * runs twice: against a simulator that blanks secrets as Datadog does, and against one that answers
+ * them un-blanked, where only the action's own blanking keeps them out of the outputs.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type Fields, isCredentialName } from "../../src/patch/integrations.ts";
+import type { Fields } from "../../src/patch/integrations.ts";
 import { ACTION_NAME, ACTION_VERSION } from "../../src/version.ts";
 import { exampleValues, integrationPatch, KINDS, type Kind } from "../fixtures.ts";
 import { runAction, summaryText } from "../harness/runner.ts";
+import { isSecretEntryValue, isSecretField } from "../secret-oracle.ts";
 import { SIM_API_KEY, SIM_APP_KEY, SIM_PRINCIPAL_ID, Simulator } from "../simulator/server.ts";
 
-let simulator: Simulator;
+const simulators: { blanking?: Simulator; leaky?: Simulator } = {};
 beforeAll(async () => {
-  simulator = await Simulator.start();
+  simulators.blanking = await Simulator.start();
+  simulators.leaky = await Simulator.start({ answerSecrets: true });
 });
-afterAll(() => simulator.close());
-beforeEach(() => simulator.reset());
+afterAll(async () => {
+  await simulators.blanking?.close();
+  await simulators.leaky?.close();
+});
+beforeEach(() => {
+  simulators.blanking?.reset();
+  simulators.leaky?.reset();
+});
 
-/** What Datadog answers for fields the patch set: secrets as "", the rest echoed. */
-function answered(fields: Fields, values: Record<string, unknown>): Record<string, unknown> {
+/**
+ * What the `connection` output holds for fields the patch set: secrets (by the oracle) as "", the
+ * rest echoed. `kind` is the credential kind, or undefined outside the credentials.
+ */
+function answered(kind: string | undefined, fields: Fields, values: Record<string, unknown>, list?: string) {
   const result: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(values)) {
     const field = fields[name];
     if (!field || field.direction === "update") continue;
     // HTTP tokens: Datadog's answers leave them out.
-    if (field.kind === "list" && field.item.value?.secret === true) continue;
-    if (field.kind === "text") result[name] = field.secret === true ? "" : value;
-    else if (field.kind === "object") result[name] = answered(field.fields, value as Record<string, unknown>);
+    if (field.kind === "list" && name === "tokens") continue;
+    const secret =
+      list !== undefined
+        ? name === "value" && isSecretEntryValue(list, String(values.name))
+        : kind !== undefined && isSecretField(kind, name);
+    if (field.kind === "text") result[name] = secret ? "" : value;
+    else if (field.kind === "object") result[name] = answered(kind, field.fields, value as Record<string, unknown>);
     else if (field.kind === "list")
-      result[name] = (value as Record<string, unknown>[]).map((entry) => answered(field.item, entry));
+      result[name] = (value as Record<string, unknown>[]).map((entry) => answered(kind, field.item, entry, name));
     else result[name] = value;
   }
   return result;
 }
 
-function secretValues(fields: Fields, values: Record<string, unknown>): string[] {
+function secretValues(kind: string, fields: Fields, values: Record<string, unknown>): string[] {
   return Object.entries(fields).flatMap(([name, field]) => {
     const value = values[name];
     if (value === undefined) return [];
-    if (field.kind === "text" && field.secret === true) return [String(value)];
-    if (field.kind === "list" && field.item.value?.secret === true) {
-      return (value as Record<string, unknown>[]).map((entry) => String(entry.value));
+    if (field.kind === "text" && isSecretField(kind, name)) return [String(value)];
+    if (field.kind === "list") {
+      return (value as Record<string, unknown>[])
+        .filter((entry) => isSecretEntryValue(name, String(entry.name)))
+        .map((entry) => String(entry.value));
     }
     return [];
   });
 }
 
 /**
- * The summary's line for each field `values` sets, `path: value`, by the table: a secret as
+ * The summary's line for each field `values` sets, `path: value`, by the oracle: a secret as
  * `•••• updated`, never its value; an object's fields by their dotted path; a list's entries by name
- * (`headers[X-Api-Version]`), their value a secret when the table says so (`true`, or `"by-name"`
- * and a name that marks a credential); a flag set to true as `requested`.
+ * (`headers[X-Api-Version]`), their value a secret when the oracle says so; a flag set to true as
+ * `requested`.
  */
-function summaryLines(prefix: string, fields: Fields, values: Record<string, unknown>): string[] {
-  return Object.entries(values).flatMap(([name, value]) => {
+function summaryLines(kind: string | undefined, prefix: string, fields: Fields, values: Record<string, unknown>) {
+  return Object.entries(values).flatMap(([name, value]): string[] => {
     const field = fields[name];
     const path = `${prefix}.${name}`;
     switch (field?.kind) {
       case "text":
-        return [`${path}: ${field.secret === true ? "•••• updated" : String(value)}`];
+        return [`${path}: ${kind !== undefined && isSecretField(kind, name) ? "•••• updated" : String(value)}`];
       case "flag":
         return value === true ? [`${path}: requested`] : [];
       case "tags":
         return [`${path}: ${(value as string[]).join(", ")}`];
       case "object":
-        return summaryLines(path, field.fields, value as Record<string, unknown>);
-      case "list": {
-        const secrecy = field.item.value?.secret;
+        return summaryLines(kind, path, field.fields, value as Record<string, unknown>);
+      case "list":
         return (value as Record<string, unknown>[]).map((entry) => {
-          const secret = secrecy === true || (secrecy === "by-name" && isCredentialName(String(entry.name)));
+          const secret = isSecretEntryValue(name, String(entry.name));
           return `${path}[${String(entry.name)}]: ${secret ? "•••• updated" : String(entry.value)}`;
         });
-      }
       default:
         // `type`: the discriminator, not a field the patch sets.
         return [];
@@ -80,8 +98,14 @@ function summaryLines(prefix: string, fields: Fields, values: Record<string, unk
   });
 }
 
-describe.each(KINDS.map((kind) => [kind.kind.type, kind] as const))("%s", (_type, kind: Kind) => {
+describe.each(
+  KINDS.flatMap((kind) => [
+    [kind.kind.type, "blanks secrets", kind] as const,
+    [kind.kind.type, "answers secrets un-blanked", kind] as const,
+  ]),
+)("%s, Datadog %s", (_type, mode, kind: Kind) => {
   it("sends the patch, sets every output and writes the summary", async () => {
+    const simulator = (mode === "blanks secrets" ? simulators.blanking : simulators.leaky) as Simulator;
     const name = `Rotated ${kind.kind.type}`;
     const integration = integrationPatch(kind);
     const patch = stringify({ name, integration });
@@ -139,7 +163,7 @@ describe.each(KINDS.map((kind) => [kind.kind.type, kind] as const))("%s", (_type
     if (aws) expect(externalId).toMatch(/^[0-9a-f]{32}$/);
     const expectedCredentials = {
       type: kind.kind.type,
-      ...answered(kind.kind.fields, credentials),
+      ...answered(kind.kind.type, kind.kind.fields, credentials),
       ...(aws ? { external_id: externalId, principal_id: SIM_PRINCIPAL_ID } : {}),
     };
     expect(connection).toMatchObject({
@@ -149,7 +173,7 @@ describe.each(KINDS.map((kind) => [kind.kind.type, kind] as const))("%s", (_type
         name,
         integration: {
           type: kind.integration.type,
-          ...answered(kind.integration.fields, exampleValues(kind.integration.fields, "update")),
+          ...answered(undefined, kind.integration.fields, exampleValues(kind.integration.fields, "update")),
           credentials: expectedCredentials,
         },
       },
@@ -163,14 +187,14 @@ describe.each(KINDS.map((kind) => [kind.kind.type, kind] as const))("%s", (_type
     const { credentials: _credentials, type: _type, ...integrationFields } = integration;
     const expectedLines = [
       `name: ${name}`,
-      ...summaryLines("integration", kind.integration.fields, integrationFields),
-      ...summaryLines("integration.credentials", kind.kind.fields, credentials),
+      ...summaryLines(undefined, "integration", kind.integration.fields, integrationFields),
+      ...summaryLines(kind.kind.type, "integration.credentials", kind.kind.fields, credentials),
     ];
     // Every field line, and no other (a field's line starts with its path: `name`, `integration.`).
     expect(lines.filter((line) => /^(name|tags|integration\.[^ ]*): /.test(line))).toEqual(expectedLines);
 
     // No secret of the patch is readable.
-    const secrets = secretValues(kind.kind.fields, credentials);
+    const secrets = secretValues(kind.kind.type, kind.kind.fields, credentials);
     for (const secret of secrets) {
       expect(run.masks).toContain(secret);
       expect(run.maskedLog).not.toContain(secret);

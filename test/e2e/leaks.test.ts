@@ -12,8 +12,9 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { Fields } from "../../src/patch/integrations.ts";
 import { integrationPatch, KINDS, type Kind } from "../fixtures.ts";
-import { findLeaks, readableForms, stackTraces } from "../harness/leaks.ts";
+import { findLeaks, goEscaped, readableForms, stackTraces } from "../harness/leaks.ts";
 import { type ActionRun, emulateLog, runAction } from "../harness/runner.ts";
+import { isSecretField } from "../secret-oracle.ts";
 import { type Scripted, SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
 
 /** Twelve characters unique to one secret: its pieces must not show either. */
@@ -79,7 +80,8 @@ function nastyPatch(kind: Kind): NastyPatch {
   let lineField: string | undefined;
   const fields: Fields = kind.kind.fields;
   for (const [name, field] of Object.entries(fields)) {
-    if (field.kind !== "text" || field.secret !== true) continue;
+    // What is secret by the API reference, not by the table under test.
+    if (field.kind !== "text" || !isSecretField(label, name)) continue;
     const secret = field.check === "multiline" ? pemSecret(`${label}/${name}`) : lineSecret(`${label}/${name}`, 0);
     if (field.check !== "multiline") lineField ??= name;
     credentials[name] = secret.value;
@@ -145,6 +147,8 @@ interface Scenario {
   /** Run for some kinds only, in turn (see ROTATING). */
   readonly rotating?: boolean;
   readonly exitCode: 0 | 1;
+  /** The simulator answers secrets un-blanked, as a misbehaving service would. */
+  readonly leakyService?: boolean;
   /** Whether Datadog is asked to change the connection (else the simulator must receive no PATCH). */
   readonly sends: boolean;
   /** Whether the parser can still read each secret whole (and so must have masked it), for the kind at `index`. */
@@ -166,12 +170,12 @@ interface Scenario {
   };
 }
 
-/** Datadog's answer quoting every secret back, as a careless or hostile server might. */
-function quotingBody(secrets: readonly Secret[], filler: number): object {
+/** Datadog's answer quoting every secret back (written as `quote` writes it), as a careless or hostile server might. */
+function quotingBody(secrets: readonly Secret[], filler: number, quote = (value: string) => value): object {
   return {
     errors: [
       ...(filler > 0 ? [{ title: "Generic Error", detail: "x".repeat(filler) }] : []),
-      ...secrets.map((secret) => ({ title: "Generic Error", detail: `invalid credential ${secret.value}` })),
+      ...secrets.map((secret) => ({ title: "Generic Error", detail: `invalid credential ${quote(secret.value)}` })),
     ],
   };
 }
@@ -199,6 +203,14 @@ const SCENARIOS: readonly Scenario[] = [
     build: (_kind, nasty) => ({ patch: stringify(nasty.patch) }),
   },
   {
+    name: "success, Datadog answering the secrets un-blanked",
+    exitCode: 0,
+    leakyService: true,
+    sends: true,
+    maskedWhole: true,
+    build: (_kind, nasty) => ({ patch: stringify(nasty.patch) }),
+  },
+  {
     name: "dry run (JSON)",
     exitCode: 0,
     sends: false,
@@ -214,6 +226,17 @@ const SCENARIOS: readonly Scenario[] = [
     build: (_kind, nasty) => ({
       patch: stringify(nasty.patch),
       script: [{ kind: "answer", status: 400, body: quotingBody(nasty.secrets, 436) }],
+    }),
+  },
+  {
+    name: "400 whose detail quotes the secrets as Go's encoding/json escapes them",
+    rotating: true,
+    exitCode: 1,
+    sends: true,
+    maskedWhole: true,
+    build: (_kind, nasty) => ({
+      patch: stringify(nasty.patch),
+      script: [{ kind: "answer", status: 400, body: quotingBody(nasty.secrets, 0, goEscaped) }],
     }),
   },
   {
@@ -362,7 +385,7 @@ async function runScenario(
 ): Promise<{ outcome: Outcome; secrets: Secret[] }> {
   const nasty = nastyPatch(kind);
   const built = scenario.build(kind, nasty, index);
-  const simulator = await Simulator.start();
+  const simulator = await Simulator.start({ answerSecrets: scenario.leakyService ?? false });
   try {
     if (built.script) simulator.script(...built.script);
     const run = await runAction({

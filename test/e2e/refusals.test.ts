@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KINDS } from "../fixtures.ts";
 import { findLeaks, stackTraces } from "../harness/leaks.ts";
 import { runAction } from "../harness/runner.ts";
@@ -35,11 +35,21 @@ interface Row {
   readonly inputs?: Record<string, string>;
   readonly env?: Record<string, string>;
   /** Files in the workspace. */
-  readonly files?: Record<string, string>;
+  readonly files?: Record<string, string | Uint8Array>;
   /** A workspace of the row's own (for links); given its path, returns what to set up. */
   readonly workspace?: (root: string) => Promise<void>;
   readonly expected: readonly (string | Expected)[];
 }
+
+/** A ServiceNow patch whose password is not ASCII; saved as Latin-1 in a test. */
+const LATIN1_PATCH = [
+  "integration:",
+  "  type: ServiceNow",
+  "  credentials:",
+  "    type: ServiceNowBasicAuth",
+  '    password: "p\u00e4ssw\u00f6rd"',
+  "",
+].join("\n");
 
 /** An alias bomb: nine levels of nine aliases, a billion laughs in a few lines. */
 const BOMB = Array.from({ length: 9 }, (_, level) => {
@@ -273,6 +283,61 @@ const ROWS: readonly Row[] = [
   },
 
   // Where the patch comes from.
+  // The bytes of a patch file: strict UTF-8, or refused where the first bad byte stands.
+  {
+    name: "a patch file in Latin-1 (a password with ä and ö)",
+    inputs: { patch: "", "patch-file": "servicenow.yaml" },
+    files: { "servicenow.yaml": Buffer.from(LATIN1_PATCH, "latin1") },
+    expected: [
+      {
+        message:
+          "patch-file: servicenow.yaml is not UTF-8 text: byte 0xE4 at line 5, column 17 is not valid UTF-8 " +
+          "(Latin-1 or Windows-1252?); save the file as UTF-8",
+        file: "servicenow.yaml",
+        line: 5,
+        col: 17,
+      },
+    ],
+  },
+  {
+    name: "a patch file in UTF-16, little-endian with its byte order mark",
+    inputs: { patch: "", "patch-file": "openai.yaml" },
+    files: { "openai.yaml": Buffer.from(`\uFEFF${VALID}\n`, "utf16le") },
+    expected: [
+      {
+        message: "patch-file: openai.yaml is UTF-16 (little-endian) text; save it as UTF-8",
+        file: "openai.yaml",
+        line: 1,
+        col: 1,
+      },
+    ],
+  },
+  {
+    name: "a patch file in UTF-16, big-endian with its byte order mark",
+    inputs: { patch: "", "patch-file": "openai.yaml" },
+    files: { "openai.yaml": Buffer.from(`\uFEFF${VALID}\n`, "utf16le").swap16() },
+    expected: [
+      {
+        message: "patch-file: openai.yaml is UTF-16 (big-endian) text; save it as UTF-8",
+        file: "openai.yaml",
+        line: 1,
+        col: 1,
+      },
+    ],
+  },
+  {
+    name: "a patch file in UTF-16 without a byte order mark",
+    inputs: { patch: "", "patch-file": "openai.yaml" },
+    files: { "openai.yaml": Buffer.from(`${VALID}\n`, "utf16le") },
+    expected: [
+      {
+        message: "patch-file: openai.yaml is UTF-16 (little-endian) text; save it as UTF-8",
+        file: "openai.yaml",
+        line: 1,
+        col: 1,
+      },
+    ],
+  },
   {
     name: "both patch and patch-file",
     inputs: { "patch-file": "openai.yaml" },
@@ -444,12 +509,6 @@ const ROWS: readonly Row[] = [
   },
 ];
 
-let simulator: Simulator;
-beforeAll(async () => {
-  simulator = await Simulator.start();
-});
-afterAll(() => simulator.close());
-
 describe("every bad input is refused with a message that says what to fix, and nothing is sent", () => {
   it("covers at least thirty kinds of bad input", () => {
     expect(ROWS.length).toBeGreaterThanOrEqual(30);
@@ -457,6 +516,8 @@ describe("every bad input is refused with a message that says what to fix, and n
 
   it.concurrent.each(ROWS.map((row) => [row.name, row] as const))("%s", async (_name, row) => {
     const own = row.workspace ? await mkdtemp(join(tmpdir(), "refusal-")) : undefined;
+    // A simulator of the row's own: rows run at once, and a row that sends a request must fail alone.
+    const simulator = await Simulator.start();
     try {
       if (own && row.workspace) await row.workspace(own);
       const inputs: Record<string, string> = {
@@ -467,7 +528,6 @@ describe("every bad input is refused with a message that says what to fix, and n
         "app-key": SIM_APP_KEY,
         ...row.inputs,
       };
-      const before = simulator.requests.length;
       const run = await runAction({
         inputs,
         env: { RUNNER_DEBUG: "1", ...row.env, ...(own ? { GITHUB_WORKSPACE: join(own, "workspace") } : {}) },
@@ -492,12 +552,13 @@ describe("every bad input is refused with a message that says what to fix, and n
       // Only what is secret is masked (a `!!binary` value once made every digit a mask).
       expect(run.masks.filter((mask) => mask.trim().length < 8)).toEqual([]);
       // Nothing sent; no output set; the secret of the patch not shown anywhere.
-      expect(simulator.requests.length).toBe(before);
+      expect(simulator.requests).toEqual([]);
       expect(run.outputs).toEqual({});
       expect(
         findLeaks(run, { secrets: [SECRET, SIM_API_KEY, SIM_APP_KEY, "hunter2-password", "Zm9vYmFyYmF6cXV4"] }),
       ).toEqual([]);
     } finally {
+      await simulator.close();
       if (own) await rm(own, { recursive: true, force: true });
     }
   });

@@ -11,8 +11,8 @@ const MIN_FORM_LENGTH = 6;
 
 /**
  * What must not be readable of a secret: the value, trimmed, each line (trimmed), and of each its
- * JSON-escaped form and its form with every run of white space made one space (how a message that
- * quotes Datadog's answer shows it).
+ * JSON-escaped form (as JavaScript and as Go write it) and its form with every run of white space made
+ * one space (how a message that quotes Datadog's answer shows it).
  */
 export function readableForms(secret: string): string[] {
   const bases = new Set([secret, secret.trim(), ...secret.split(/\r\n|\r|\n/).map((line) => line.trim())]);
@@ -20,9 +20,17 @@ export function readableForms(secret: string): string[] {
   for (const base of bases) {
     forms.add(base);
     forms.add(JSON.stringify(base).slice(1, -1));
+    forms.add(goEscaped(base));
     forms.add(base.replace(/[\p{Cc}\s]+/gu, " ").trim());
   }
   return [...forms].filter((form) => form.length >= MIN_FORM_LENGTH || form === secret.trim());
+}
+
+/** JSON string content as Go's encoding/json writes it: `<`, `>`, `&`, U+2028 and U+2029 as \u escapes. */
+export function goEscaped(text: string): string {
+  return JSON.stringify(text)
+    .slice(1, -1)
+    .replace(/[<>&\u2028\u2029]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** What of a run a person or a following step can read. */

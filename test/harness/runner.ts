@@ -58,7 +58,7 @@ export interface RunOptions {
   /** Extra variables (DD_API_KEY, HTTPS_PROXY...); they override the runner's. */
   env?: Record<string, string>;
   /** Files to create in the workspace, by path relative to it. */
-  workspaceFiles?: Record<string, string>;
+  workspaceFiles?: Record<string, string | Uint8Array>;
   /** Default 30 s; then SIGTERM, and SIGKILL 2 s later. */
   timeoutMs?: number;
   /** The script to run; default the bundle (dist/index.js). */

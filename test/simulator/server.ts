@@ -10,14 +10,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import {
-  type Fields,
-  findIntegration,
-  type ListField,
-  SECRET_FIELD_NAMES,
-  type TextField,
-} from "../../src/patch/integrations.ts";
+import { type Fields, findIntegration, type ListField, type TextField } from "../../src/patch/integrations.ts";
 import { KINDS, storedConnection } from "../fixtures.ts";
+// What Datadog blanks, from the API reference: not from the table the action is tested on.
+import { ORACLE_SECRET_FIELDS } from "../secret-oracle.ts";
 
 /** The API key the simulator accepts (32 hex, as Datadog's). */
 export const SIM_API_KEY = "0123456789abcdef0123456789abcdef";
@@ -75,6 +71,11 @@ export interface SimulatorOptions {
   rateLimit?: { limit: number; period: number; name: string };
   /** Port on 127.0.0.1; default 0 (any free port). */
   port?: number;
+  /**
+   * Answer secret fields as stored instead of "", as a misbehaving service (or a future API version)
+   * might: the action's own blanking of the `connection` output is then all that stands.
+   */
+  answerSecrets?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -131,6 +132,7 @@ export class Simulator {
   readonly #scriptByPath = new Map<string, Scripted[]>();
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #answerSecrets: boolean;
   #window = -1;
   #count = 0;
 
@@ -142,6 +144,7 @@ export class Simulator {
     this.#appKeyId = (options.appKeyId ?? SIM_APP_KEY_ID).toLowerCase();
     this.#initialRegistered = (options.registeredAppKeyIds ?? [this.#appKeyId]).map((id) => id.toLowerCase());
     this.#rateLimit = { ...(options.rateLimit ?? { limit: 1000, period: 60, name: "action_connections" }) };
+    this.#answerSecrets = options.answerSecrets ?? false;
     server.on("connection", (socket: Socket) => {
       this.#sockets.add(socket);
       socket.on("close", () => this.#sockets.delete(socket));
@@ -525,7 +528,7 @@ export class Simulator {
         integration.credentials = structuredClone(storedCredentials);
       }
     }
-    if (integration) attributes.integration = blankSecrets(integration);
+    if (integration && !this.#answerSecrets) attributes.integration = blankSecrets(integration);
     omitTokens(attributes.integration);
     const meta = this.#meta.get(id) ?? { createdAt: timestamp(new Date()), lastUpdated: timestamp(new Date()) };
     const extras: Json = {
@@ -704,7 +707,7 @@ function pageParameter(query: URLSearchParams, name: string, fallback: number): 
   return /^\d{1,6}$/.test(text) ? Number(text) : undefined;
 }
 
-/** Secret fields answered as "": the table's secret fields, and each HTTP token's value. */
+/** Secret fields answered as "": those of the API reference (secret-oracle.ts), and each HTTP token's value. */
 function blankSecrets(value: unknown, key = ""): unknown {
   if (Array.isArray(value)) {
     return value.map((item) =>
@@ -714,7 +717,7 @@ function blankSecrets(value: unknown, key = ""): unknown {
   if (!isObject(value)) return value;
   const copy: Json = {};
   for (const [name, item] of Object.entries(value)) {
-    copy[name] = SECRET_FIELD_NAMES.has(name) && typeof item === "string" ? "" : blankSecrets(item, name);
+    copy[name] = ORACLE_SECRET_FIELDS.has(name) && typeof item === "string" ? "" : blankSecrets(item, name);
   }
   return copy;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDocument, splitConnection, splitDocuments } from "../../src/fleet/documents.ts";
-import { expandPatterns } from "../../src/fleet/files.ts";
+import { expandPatterns } from "../../src/fleet/patterns.ts";
 
 const ID = "11111111-2222-3333-4444-555555555555";
 

@@ -287,3 +287,25 @@ describe("deleting HTTP entries, in the form Datadog's Terraform provider sends"
     });
   });
 });
+
+describe("a GCP key file pasted whole", () => {
+  const gcp = (privateKey: string) =>
+    `integration:\n  type: GCP\n  credentials:\n    type: GCPServiceAccount\n    private_key: ${privateKey}\n`;
+
+  it("under private_key: says which field of it to paste", () => {
+    expect(refusals(gcp('{type: service_account, private_key: "-----BEGIN PRIVATE KEY-----"}'))).toEqual([
+      "integration.credentials.private_key: must be the PEM text of the key file's private_key field, not the whole key file; paste that field's value",
+    ]);
+  });
+
+  it("a list or a number under private_key, or a mapping under another field, gets the usual message", () => {
+    expect(refusals(gcp("[a, b]"))).toEqual(["integration.credentials.private_key: must be text, not a list"]);
+    expect(refusals(gcp("12"))).toEqual([]);
+    expect(
+      refusals(
+        "integration:\n  type: GCP\n  credentials:\n    type: GCPServiceAccount\n    service_account_email: {a: b}\n",
+      ),
+    ).toEqual(["integration.credentials.service_account_email: must be text, not a mapping"]);
+    expect(refusals("name: {private_key: x}\n")).toEqual(["name: must be text, not a mapping"]);
+  });
+});

@@ -27,6 +27,7 @@ export interface FleetFigures {
   readonly requests: number;
   readonly gets: number;
   readonly patches: number;
+  /** The least time from the first request to the last that the limit allows. */
   readonly floorMs: number;
   readonly wallMs: number;
   /** From the first request's arrival to the last's: the part of the wall time the limit governs. */
@@ -90,20 +91,26 @@ function runBundle(workspace: string, inputs: Record<string, string>): Promise<n
   writeFileSync(env.GITHUB_OUTPUT, "");
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(root, "dist/index.js")], { env, cwd: workspace, stdio: "ignore" });
+    const child = spawn(process.execPath, [join(root, "dist/index.js")], { env, cwd: workspace });
+    let log = "";
+    child.stdout.on("data", (chunk) => {
+      log = (log + chunk).slice(-4000);
+    });
     child.on("error", reject);
     child.on("close", (code) =>
-      code === 0 ? resolve(performance.now() - started) : reject(new Error(`the action exited ${code}`)),
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`the action exited ${code}:\n${log}`)),
     );
   });
 }
 
 /**
- * The least time `requests` can take under `limit` a second, from a period's start: every period
- * used whole, the last request at the start of the last period needed.
+ * The least time from the first request to the last that `requests` can take under `limit` a second
+ * (calendar aligned): every period used whole, the first from `firstAt` to its end, the last request
+ * at the start of the last period needed.
  */
-function floorMs(requests: number, limit: number): number {
-  return Math.max(0, Math.ceil(requests / limit) - 1) * 1000;
+function floorMs(requests: number, limit: number, firstAt: number): number {
+  const periods = Math.ceil(requests / limit) - 1;
+  return periods <= 0 ? 0 : periods * 1000 - (firstAt % 1000);
 }
 
 export async function benchFleet(options: { connections?: number; limit?: number; sequential?: boolean } = {}) {
@@ -147,7 +154,7 @@ export async function benchFleet(options: { connections?: number; limit?: number
       requests: requests.length,
       gets,
       patches,
-      floorMs: floorMs(gets + patches - tooMany.length, limit),
+      floorMs: floorMs(gets + patches - tooMany.length, limit, requests[0]?.at ?? start),
       wallMs,
       spanMs: (requests.at(-1)?.at ?? 0) - (requests[0]?.at ?? 0),
       tooMany: tooMany.length,

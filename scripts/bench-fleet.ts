@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { stableUuid } from "../test/fixtures.ts";
+import { stableUuid, storedHttp } from "../test/fixtures.ts";
 import { SIM_API_KEY, SIM_APP_KEY, Simulator } from "../test/simulator/server.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -67,20 +67,7 @@ function fleetOf(count: number): Connection[] {
 
 function store(simulator: Simulator, fleet: readonly Connection[]): void {
   simulator.reset();
-  fleet.forEach(({ id }, index) => {
-    simulator.put({
-      id,
-      type: "action_connection",
-      attributes: {
-        name: `Bench ${index}`,
-        integration: {
-          type: "HTTP",
-          base_url: "https://api.example.com",
-          credentials: { type: "HTTPTokenAuth", headers: [{ name: "X-Region", value: "eu" }] },
-        },
-      },
-    });
-  });
+  fleet.forEach(({ id }, index) => simulator.put(storedHttp(id, `Bench ${index}`)));
   simulator.requests.length = 0;
 }
 

@@ -82,3 +82,27 @@ export const ROTATE_EXTERNAL_ID = [
   "    generate_new_external_id: true",
   "",
 ].join("\n");
+
+/**
+ * An HTTP connection as Datadog stores it, the fleet tests' and benchmark's sample: a name, the tag
+ * team:payments, a base URL and an X-Region header; `tokens` as given (Datadog never answers them).
+ */
+export function storedHttp(id: string, name: string, tokens: readonly Record<string, unknown>[] = []) {
+  return {
+    id,
+    type: "action_connection",
+    attributes: {
+      name,
+      tags: ["team:payments"],
+      integration: {
+        type: "HTTP",
+        base_url: "https://api.example.com/v1",
+        credentials: {
+          type: "HTTPTokenAuth",
+          headers: [{ name: "X-Region", value: "eu" }],
+          ...(tokens.length > 0 ? { tokens } : {}),
+        },
+      },
+    },
+  };
+}

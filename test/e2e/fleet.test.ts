@@ -4,7 +4,7 @@
  * refusals before anything is sent, partial failure, cancellation and a shared rate limit.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { stableUuid } from "../fixtures.ts";
+import { ROTATE_EXTERNAL_ID, stableUuid, storedHttp } from "../fixtures.ts";
 import { type ActionRun, type RunOptions, runAction, summaryText } from "../harness/runner.ts";
 import { SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
 
@@ -25,23 +25,7 @@ beforeEach(() => {
     [BILLING, "Billing API"],
     [SEARCH, "Search API"],
   ] as const) {
-    sim.put({
-      id,
-      type: "action_connection",
-      attributes: {
-        name,
-        tags: ["team:payments"],
-        integration: {
-          type: "HTTP",
-          base_url: "https://api.example.com/v1",
-          credentials: {
-            type: "HTTPTokenAuth",
-            headers: [{ name: "X-Region", value: "eu" }],
-            tokens: [{ name: "api_token", type: "SECRET", value: "old-token-value" }],
-          },
-        },
-      },
-    });
+    sim.put(storedHttp(id, name, [{ name: "api_token", type: "SECRET", value: "old-token-value" }]));
   }
   sim.requests.length = 0;
 });
@@ -227,15 +211,7 @@ describe("refused before anything is sent, every problem listed", () => {
     [
       "generate_new_external_id",
       {
-        "connections/aws.yml": [
-          `id: ${PAYMENTS}`,
-          "integration:",
-          "  type: AWS",
-          "  credentials:",
-          "    type: AWSAssumeRole",
-          "    generate_new_external_id: true",
-          "",
-        ].join("\n"),
+        "connections/aws.yml": `id: ${PAYMENTS}\n${ROTATE_EXTERNAL_ID}`,
       },
       [
         "connections/aws.yml: integration.credentials.generate_new_external_id: is an act, not a setting: in a connection file it would rotate the external ID on every release. Rotate it with the one-connection mode (connection-id and patch) (line 6, column 5)",

@@ -9,7 +9,7 @@ import { RateGate } from "../../src/datadog/rate-gate.ts";
 import { realClock } from "../../src/datadog/retry.ts";
 import { execute, type Job } from "../../src/fleet/execute.ts";
 import type { UpdateRequest } from "../../src/patch/schema.ts";
-import { stableUuid } from "../fixtures.ts";
+import { stableUuid, storedHttp } from "../fixtures.ts";
 import { SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
 
 let sim: Simulator | undefined;
@@ -20,22 +20,6 @@ afterEach(async () => {
 
 const request = (attributes: Record<string, unknown>) =>
   ({ data: { type: "action_connection", attributes } }) as UpdateRequest;
-
-function http(id: string, name: string) {
-  return {
-    id,
-    type: "action_connection",
-    attributes: {
-      name,
-      tags: ["team:payments"],
-      integration: {
-        type: "HTTP",
-        base_url: "https://api.example.com",
-        credentials: { type: "HTTPTokenAuth", headers: [{ name: "X-Region", value: "eu" }] },
-      },
-    },
-  };
-}
 
 function job(id: string, attributes: Record<string, unknown>, always = false): Job {
   return {
@@ -70,7 +54,7 @@ describe("execute: a fleet of connections", () => {
   it("reads each document that sets no secret and sends only those that differ; secrets are always sent", async () => {
     sim = await Simulator.start();
     const ids = ["same", "renamed", "secret"].map(stableUuid);
-    for (const [index, id] of ids.entries()) sim.put(http(id, `Conn ${index}`));
+    for (const [index, id] of ids.entries()) sim.put(storedHttp(id, `Conn ${index}`));
     sim.requests.length = 0;
     const jobs = [
       job(ids[0] as string, { name: "Conn 0", tags: ["team:payments"] }),
@@ -95,7 +79,7 @@ describe("execute: a fleet of connections", () => {
   it("a dry run reads every connection and sends nothing", async () => {
     sim = await Simulator.start();
     const ids = ["a", "b"].map(stableUuid);
-    for (const id of ids) sim.put(http(id, "Old"));
+    for (const id of ids) sim.put(storedHttp(id, "Old"));
     sim.requests.length = 0;
     const results = await execute(
       ids.map((id) => job(id, { name: "Old" })),
@@ -108,8 +92,8 @@ describe("execute: a fleet of connections", () => {
   it("one connection's failure does not stop the others; a missing one is failed with the usual words", async () => {
     sim = await Simulator.start();
     const ids = ["ok1", "missing", "ok2"].map(stableUuid);
-    sim.put(http(ids[0] as string, "A"));
-    sim.put(http(ids[2] as string, "C"));
+    sim.put(storedHttp(ids[0] as string, "A"));
+    sim.put(storedHttp(ids[2] as string, "C"));
     const results = await execute(
       ids.map((id) => job(id, { name: "New" })),
       { api: client(sim), dryRun: false, maxParallel: 1, readAnswer },
@@ -121,7 +105,7 @@ describe("execute: a fleet of connections", () => {
   it("holds back before the rate limit is spent: 30 connections under 10 a second meet no 429 after the first second", async () => {
     sim = await Simulator.start({ rateLimit: { limit: 10, period: 1, name: "action_connections" } });
     const ids = Array.from({ length: 30 }, (_, index) => stableUuid(`rate-${index}`));
-    for (const id of ids) sim.put(http(id, "Old"));
+    for (const id of ids) sim.put(storedHttp(id, "Old"));
     sim.requests.length = 0;
     const started = Date.now();
     const results = await execute(
@@ -143,7 +127,7 @@ describe("execute: a fleet of connections", () => {
   it("a cancelled fleet starts nothing more: the rest are not-sent", async () => {
     sim = await Simulator.start();
     const ids = ["c1", "c2", "c3"].map(stableUuid);
-    for (const id of ids) sim.put(http(id, "Old"));
+    for (const id of ids) sim.put(storedHttp(id, "Old"));
     const cancel = new AbortController();
     const results = await execute(
       ids.map((id) => job(id, { name: "New" })),

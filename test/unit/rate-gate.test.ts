@@ -1,20 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OutOfTime, RateGate } from "../../src/datadog/rate-gate.ts";
-import type { Clock } from "../../src/datadog/retry.ts";
-
-/** A clock that moves only when slept on: waits take no time and are recorded. */
-function fakeClock(start: number): Clock & { slept: number[] } {
-  let now = start;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: async (ms) => {
-      slept.push(ms);
-      now += ms;
-    },
-  };
-}
+import { fakeClock } from "../harness/clock.ts";
 
 const headers = (remaining: number, reset = 1, limit = 10, period = 1) => ({
   "x-ratelimit-limit": String(limit),

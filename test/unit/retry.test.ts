@@ -10,6 +10,7 @@ import {
   retryAfter,
   withRetries,
 } from "../../src/datadog/retry.ts";
+import { fakeClock } from "../harness/clock.ts";
 
 const answer = (status: number, headers: Record<string, string> = {}): Outcome => ({ kind: "answer", status, headers });
 const network: Outcome = { kind: "network", reason: "connection reset", retryable: true, mayHaveApplied: true };
@@ -79,23 +80,9 @@ describe("decide", () => {
   });
 });
 
-/** A clock whose sleeps take no time and are recorded. */
-function fakeClock(): Clock & { slept: number[] } {
-  let now = NOW;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: async (ms) => {
-      slept.push(ms);
-      now += ms;
-    },
-  };
-}
-
 describe("withRetries on an injected clock", () => {
   it("waits the rate-limit reset, then succeeds; logs each retry", async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(NOW);
     const outcomes = [answer(429, { "x-ratelimit-reset": "2" }), answer(503), answer(200)];
     const lines: string[] = [];
     const result = await withRetries(async (number) => ({ outcome: outcomes[number - 1] as Outcome }), {
@@ -111,7 +98,7 @@ describe("withRetries on an injected clock", () => {
   });
 
   it("stops after max-retries + 1 attempts", async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(NOW);
     let calls = 0;
     const result = await withRetries(
       async () => {
@@ -126,7 +113,7 @@ describe("withRetries on an injected clock", () => {
   });
 
   it("stops at once when the next wait would pass the deadline", async () => {
-    const clock = fakeClock();
+    const clock = fakeClock(NOW);
     const result = await withRetries(async () => ({ outcome: answer(429, { "x-ratelimit-reset": "50" }) }), {
       settings,
       clock,

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ROTATE_EXTERNAL_ID, stableUuid, storedHttp } from "../fixtures.ts";
+import { findLeaks, stackTraces } from "../harness/leaks.ts";
 import { type ActionRun, type RunOptions, runAction, summaryText } from "../harness/runner.ts";
 import { SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
 
@@ -248,6 +249,61 @@ describe("refused before anything is sent, every problem listed", () => {
     expect(errors(run).map((error) => error.message)).toEqual([
       'connections: the pattern "missing/*.yaml" matches no file in the workspace; check it, and that the repository is checked out',
     ]);
+  });
+});
+
+describe("secrets in fleet mode", () => {
+  it("no secret of any file is readable anywhere, in any form, debug on, when Datadog echoes them", async () => {
+    const header = "Bearer hdr_Pq7Lm2Xv9Zt4Rw8K";
+    const literal = "tok_literal_9f8e7d6c5b4a";
+    const files = {
+      ...FILES,
+      "connections/secret.yml": [
+        `id: ${PAYMENTS}`,
+        ...http([
+          "headers:",
+          `  - {name: Authorization, value: "${header}"}`,
+          "tokens:",
+          `  - {name: second, type: SECRET, value: ${literal}}`,
+        ]),
+        "",
+      ].join("\n"),
+    };
+    // Datadog refuses one quoting what it was sent (Go-escaped), and answers a name holding another.
+    sim.scriptFor(PAYMENTS, {
+      kind: "answer",
+      status: 400,
+      body: {
+        errors: [
+          {
+            title: "Generic Error",
+            detail: `bad header ${header.replace("<", "\\u003c")} and ${literal.slice(0, 14)}`,
+          },
+        ],
+      },
+    });
+    sim.scriptFor(SEARCH, {
+      kind: "answer",
+      status: 200,
+      body: {
+        data: {
+          id: SEARCH,
+          type: "action_connection",
+          attributes: {
+            name: `Search ${TOKEN}`,
+            integration: { type: "HTTP", credentials: { type: "HTTPTokenAuth" } },
+          },
+        },
+      },
+    });
+    const run = await fleet({ workspaceFiles: files, env: { SEARCH_TOKEN: TOKEN, RUNNER_DEBUG: "1" } });
+    expect(run.exitCode).toBe(1);
+    expect(findLeaks(run, { secrets: [TOKEN, header, literal, SIM_API_KEY, SIM_APP_KEY] })).toEqual([]);
+    expect(stackTraces(run)).toEqual([]);
+    // Every mask was registered before the first line of anything else.
+    const lines = run.stdout.split("\n");
+    const firstOther = lines.findIndex((line) => line !== "" && !line.startsWith("::add-mask::"));
+    expect(lines.findLastIndex((line) => line.startsWith("::add-mask::"))).toBeLessThan(firstOther);
   });
 });
 

@@ -67,7 +67,7 @@ function fleetOf(count: number): Connection[] {
 
 function store(simulator: Simulator, fleet: readonly Connection[]): void {
   simulator.reset();
-  fleet.forEach(({ id }, index) => simulator.put(storedHttp(id, `Bench ${index}`)));
+  for (const [index, { id }] of fleet.entries()) simulator.put(storedHttp(id, `Bench ${index}`));
   simulator.requests.length = 0;
 }
 

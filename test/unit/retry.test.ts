@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   attemptLimitMs,
-  type Clock,
   DEFAULT_RETRY,
   decide,
   type Outcome,

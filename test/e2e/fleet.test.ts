@@ -3,8 +3,13 @@
  * against the simulator. The plan (with and without keys), the apply that sends only what differs,
  * refusals before anything is sent, partial failure, cancellation and a shared rate limit.
  */
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ROTATE_EXTERNAL_ID, stableUuid, storedHttp } from "../fixtures.ts";
+import { GITHUB_TOKEN, GitHubStandIn } from "../github/server.ts";
 import { findLeaks, stackTraces } from "../harness/leaks.ts";
 import { type ActionRun, type RunOptions, runAction, summaryText } from "../harness/runner.ts";
 import { SIM_API_KEY, SIM_APP_KEY, Simulator } from "../simulator/server.ts";
@@ -249,6 +254,55 @@ describe("refused before anything is sent, every problem listed", () => {
     expect(errors(run).map((error) => error.message)).toEqual([
       'connections: the pattern "missing/*.yaml" matches no file in the workspace; check it, and that the repository is checked out',
     ]);
+  });
+});
+
+describe("the plan as one pull-request comment", () => {
+  it("one comment for the connections input, with every connection, updated in place by the next run", async () => {
+    const github = await GitHubStandIn.start();
+    const folder = mkdtempSync(join(tmpdir(), "fleet-event-"));
+    try {
+      const eventPath = join(folder, "event.json");
+      writeFileSync(eventPath, JSON.stringify({ number: 12, pull_request: { number: 12 } }));
+      const plan = () =>
+        fleet({
+          inputs: { "dry-run": "true", comment: "true", "github-token": GITHUB_TOKEN },
+          env: {
+            SEARCH_TOKEN: TOKEN,
+            GITHUB_API_URL: github.url,
+            GITHUB_EVENT_PATH: eventPath,
+            GITHUB_EVENT_NAME: "pull_request",
+            GITHUB_WORKFLOW: "Datadog connections",
+            GITHUB_JOB: "plan",
+          },
+        });
+      const first = await plan();
+      expect(first.exitCode, first.maskedLog).toBe(0);
+      const [comment] = github.comments;
+      expect(github.comments).toHaveLength(1);
+      const body = comment?.body ?? "";
+      expect(body.split("\n")[0]).toMatch(
+        /^<!-- update-datadog-action-connection [0-9a-f]{32} workflow=Datadog connections job=plan connections -->$/,
+      );
+      expect(body).toContain("3 connections: 1 unchanged, 2 would update.");
+      expect(body).toContain(
+        "| <code>connections&#47;payments&#46;yml</code> | Payments API v2 | HTTP | would update | <code>name</code> |",
+      );
+      expect(body).toContain("| <code>name</code> | <code>Payments API</code> → <code>Payments API v2</code> |");
+      expect(
+        findLeaks({ ...first, summary: body }, { secrets: [TOKEN, SIM_API_KEY, SIM_APP_KEY, GITHUB_TOKEN] }),
+      ).toEqual([]);
+      // The next push: the same comment, edited; nothing to change is said there too.
+      sim.put(storedHttp(PAYMENTS, "Payments API v2"));
+      const second = await plan();
+      expect(second.exitCode, second.maskedLog).toBe(0);
+      expect(github.comments).toHaveLength(1);
+      expect(github.comments[0]?.id).toBe(comment?.id);
+      expect(github.comments[0]?.body).toContain("3 connections: 2 unchanged, 1 would update.");
+    } finally {
+      await github.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,6 +3,7 @@
  * found, each at its file, line and column. Pure: text in, jobs or problems out. Both modes go through
  * here: one connection is a fleet of one document whose id comes from the connection-id input.
  */
+import { MAX_DEPTH, tooDeepAt } from "./depth.ts";
 import { Failure, type Problem } from "./failure.ts";
 import { parseDocument, splitConnection, splitDocuments } from "./fleet/documents.ts";
 import type { Job } from "./fleet/execute.ts";
@@ -138,4 +139,18 @@ export function problemAt(source: Source, position: Position | undefined, messag
     ...(source.file ? { file: source.file } : {}),
     ...(source.file && position ? { line: position.line, column: position.column } : {}),
   };
+}
+
+/** A document nested deeper than any connection is refused; the message quotes no key (it may be a secret). */
+export function refuseTooDeep(documents: readonly ParsedDocument[]): void {
+  const problems = documents.flatMap(({ source, parsed }) => {
+    const deep = tooDeepAt(parsed.value);
+    if (!deep) return [];
+    // Positions in a document the parser refused mean little (its value is what could be salvaged).
+    const position = parsed.problems.length === 0 ? parsed.locate(deep) : undefined;
+    return [
+      problemAt(source, position, `nests deeper than ${MAX_DEPTH} levels; no field of a connection is that deep.`),
+    ];
+  });
+  if (problems.length > 0) throw new Failure(problems);
 }

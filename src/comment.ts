@@ -25,6 +25,8 @@ export interface CommentRequest {
   readonly report: Report;
   /** Replaces every registered secret; applied to all outside text before it is escaped. */
   readonly scrub: (text: string) => string;
+  /** For what Datadog or GitHub wrote: the wider scrub of server text (render.ts); default `scrub`. */
+  readonly scrubServer?: (text: string) => string;
   /** Cancellation of the step: stop commenting too. */
   readonly signal?: AbortSignal;
 }
@@ -98,11 +100,25 @@ export async function postComment(request: CommentRequest): Promise<void> {
       moreWhere: "the job summary",
       moreUrl: request.report.runUrl,
       scrub: request.scrub,
+      ...(request.scrubServer ? { scrubServer: request.scrubServer } : {}),
     })}`;
     const { getOctokit } = await import("./github-api.ts");
     const octokit = getOctokit(request.token, { userAgent: `${ACTION_NAME}/${ACTION_VERSION}` });
     const options = { headers: { "x-github-api-version": GITHUB_API_VERSION }, request: { signal } };
     const where = { owner, repo, issue_number: number };
+    // The marker is public: anyone can post a comment that starts with it. Ours is written by a bot
+    // (the workflow's token is github-actions[bot], an app's token its bot) or, for a person's token,
+    // by that person; a look-alike by someone else is left alone, and a new comment made.
+    let me: string | null | undefined;
+    const whoAmI = async () => {
+      me ??= await octokit.rest.users
+        .getAuthenticated(options)
+        .then((answer) => answer.data.login)
+        .catch(() => null);
+      return me;
+    };
+    const ours = async (author: { login?: string; type?: string } | null | undefined) =>
+      author?.type === "Bot" || (author?.login !== undefined && author.login === (await whoAmI()));
     let found: number | undefined;
     let pages = 0;
     for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
@@ -110,7 +126,11 @@ export async function postComment(request: CommentRequest): Promise<void> {
       per_page: PER_PAGE,
       ...options,
     })) {
-      found = page.data.find((comment) => comment.body?.startsWith(`${marker}\n`))?.id;
+      for (const comment of page.data) {
+        if (!comment.body?.startsWith(`${marker}\n`) || !(await ours(comment.user))) continue;
+        found = comment.id;
+        break;
+      }
       if (found !== undefined || ++pages >= MAX_PAGES) break;
     }
     if (found === undefined) {
@@ -125,7 +145,7 @@ export async function postComment(request: CommentRequest): Promise<void> {
     }
   } catch (error) {
     if ((error as { name?: unknown } | null)?.name !== "HttpError") log.debug(describeUnexpected(error));
-    log.warning(describeCommentError(error, number, request.scrub, signal.aborted), {
+    log.warning(describeCommentError(error, number, request.scrubServer ?? request.scrub, signal.aborted), {
       title: "No pull-request comment",
     });
   }

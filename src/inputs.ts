@@ -45,6 +45,8 @@ export type GetInput = (name: string, options?: { trimWhitespace?: boolean }) =>
 
 /** Larger than any real patch; keeps a wrong file (a log, a binary) from being read whole. */
 export const MAX_PATCH_BYTES = 1024 * 1024;
+/** All connection files of a step together: far more than any fleet, bounded so that parsing is. */
+const MAX_FLEET_BYTES = 16 * 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TIMEOUT_SECONDS = 3600;
 const MAX_RETRIES = 10;
@@ -170,7 +172,12 @@ export function readSources(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSo
     );
   }
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  return expandPatterns(patterns, workspace).map((file) => readWorkspaceFile("connections", file, workspace));
+  const sources = expandPatterns(patterns, workspace).map((file) => readWorkspaceFile("connections", file, workspace));
+  const bytes = sources.reduce((sum, source) => sum + Buffer.byteLength(source.text), 0);
+  if (bytes > MAX_FLEET_BYTES) {
+    throw inputFailure("connections", "name files of more than 16 MiB in all; split the fleet across steps");
+  }
+  return sources;
 }
 
 /** The patch, from `patch` or from the file `patch-file` names; exactly one of them. */

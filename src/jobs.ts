@@ -4,7 +4,7 @@
  * here: one connection is a fleet of one document whose id comes from the connection-id input.
  */
 import { MAX_DEPTH, tooDeepAt } from "./depth.ts";
-import { Failure, type Problem } from "./failure.ts";
+import { Failure, inputFailure, type Problem } from "./failure.ts";
 import { parseDocument, splitConnection, splitDocuments } from "./fleet/documents.ts";
 import type { Job } from "./fleet/execute.ts";
 import type { PatchSource } from "./inputs.ts";
@@ -26,12 +26,23 @@ export interface ParsedDocument {
  * `options.onRead` sees each `!env` value the moment it is read, to mask it before anything is printed.
  */
 export function parseSources(sources: readonly Source[], options: ParseOptions = {}): ParsedDocument[] {
-  return sources.flatMap((source) =>
+  const parts = sources.flatMap((source) =>
     source.input === "connections"
-      ? splitDocuments(source.text).map((part) => ({ source, parsed: parseDocument(part, options) }))
-      : [{ source, parsed: parsePatch(source.text, options) }],
+      ? splitDocuments(source.text).map((part) => ({ source, part }))
+      : [{ source, part: { text: source.text, lineOffset: 0 } }],
   );
+  // Counted before any is parsed: thousands of small alias bombs must not take minutes and gigabytes.
+  if (parts.length > MAX_DOCUMENTS) {
+    throw inputFailure("connections", `hold more than ${MAX_DOCUMENTS} documents; split the fleet across steps`);
+  }
+  return parts.map(({ source, part }) => ({
+    source,
+    parsed: source.input === "connections" ? parseDocument(part, options) : parsePatch(source.text, options),
+  }));
 }
+
+/** More connections than one step should hold: a fleet that large belongs in several steps. */
+export const MAX_DOCUMENTS = 1000;
 
 /**
  * The jobs, in document order; or a Failure listing every problem of every document (in file order,

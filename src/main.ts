@@ -19,6 +19,7 @@ import {
   changesOf,
   commenter,
   fail,
+  flushWarnings,
   reportFleet,
   reportOne,
   setResultsOutput,
@@ -45,7 +46,7 @@ export async function run(): Promise<void> {
     // A value read with `!env` is masked the moment it is read, whatever field it stands in.
     // In a dry run, a variable that is not set is a value the plan cannot know, not a refusal.
     const lenient = /^(true|True|TRUE)$/.test(core.getInput("dry-run").trim());
-    const onRead = (value: string) => secrets.register([value]);
+    const onRead = (value: string) => secrets.register([value], true);
     const documents = parseSources(sources, { env: process.env, onRead, lenient });
     // Before any walk of a document (findSecrets recurses): data nested past MAX_DEPTH is refused.
     refuseTooDeep(documents);
@@ -77,6 +78,7 @@ export async function run(): Promise<void> {
         if (outcome.response && document) warnDifferences(job, document, outcome);
       },
     }).finally(() => client?.close());
+    flushWarnings();
     setResultsOutput(results, secrets);
     if (fleet) await reportFleet(inputs, results, outcomes, secrets);
     else await reportOne(inputs, jobs[0] as Job, outcomes.get(jobs[0] as Job) as JobOutcome, secrets);

@@ -10,6 +10,7 @@
 import { type Field, type Fields, findIntegration, isSecretEntry } from "./patch/integrations.ts";
 import type { AttributesValue } from "./patch/schema.ts";
 import type { FieldPlan } from "./result.ts";
+import { REDACTED } from "./secrets.ts";
 
 /** What Datadog holds: the attributes of a GET answer; undefined when they were not read. */
 export type CurrentState = Readonly<Record<string, unknown>> | undefined;
@@ -112,6 +113,11 @@ class Walk {
   }
 
   tags(path: readonly PropertyKey[], value: readonly string[], current: unknown): void {
+    // A tag read with !env is a secret: the list is written, never shown.
+    if (value.some((tag) => this.#fromEnv.has(tag))) {
+      this.fields.push({ path: show(path), secret: true, desired: "", differs: true });
+      return;
+    }
     const now = Array.isArray(current) ? current.map(String) : [];
     const same = sameSet(value, now);
     const shownNow = this.#known ? now.join(", ") || "(none)" : undefined;
@@ -129,8 +135,8 @@ class Walk {
     const list = String(path[path.length - 1]);
     const now = Array.isArray(current) ? (current as unknown[]).map(asObject) : [];
     entries.forEach((entry) => {
-      const name = String(entry.name);
-      const at = `${show(path)}[${name}]`;
+      // A name read with !env is a secret too: the path shows it as one.
+      const at = `${show(path)}[${this.#fromEnv.has(String(entry.name)) ? REDACTED : String(entry.name)}]`;
       const match = now.find((candidate) => candidate.name === entry.name);
       const exists = match !== undefined;
       if (entry.deleted === true) {

@@ -30,6 +30,12 @@ export interface RenderOptions {
   readonly moreUrl?: string | undefined;
   /** Last guard before escaping: replaces any registered secret (default: none). */
   readonly scrub?: (text: string) => string;
+  /**
+   * For text Datadog wrote (current values, names as it answered them, messages quoting it): scrubbed
+   * wider, of any run of a secret in any form a server echoes (default: `scrub`). Paths and the
+   * documents' own values take `scrub`, which a field name sharing letters with a secret survives.
+   */
+  readonly scrubServer?: (text: string) => string;
 }
 
 /** GitHub's limit for a job summary; the renderer's default budget. */
@@ -53,8 +59,10 @@ export function renderReport(
   options: RenderOptions = { maxBytes: SUMMARY_MAX_BYTES, moreWhere: "the log" },
 ): string {
   const scrub = options.scrub ?? ((text: string) => text);
+  const scrubServer = options.scrubServer ?? scrub;
   const text = (value: string) => forMarkup(scrub(value));
   const code = (value: string) => `<code>${text(value)}</code>`;
+  const server: Escape = (value) => forMarkup(scrubServer(value));
   const { results } = report;
 
   const problems = report.problems ?? [];
@@ -69,8 +77,8 @@ export function renderReport(
     ...(problems.length > 0 ? [""] : []),
   ];
   const table = ["| File | Name | Integration | Status | What changes |", "| --- | --- | --- | --- | --- |"];
-  const rows = results.map((result) => `${tableRow(result, report.dryRun, text, code)}\n`);
-  const details = results.map((result) => `${detailsBlock(result, report.dryRun, text, code)}\n`);
+  const rows = results.map((result) => `${tableRow(result, report.dryRun, code, server)}\n`);
+  const details = results.map((result) => `${detailsBlock(result, report.dryRun, code, server)}\n`);
   const tail = report.runUrl ? [`[Workflow run](${report.runUrl})`, ""] : [];
   const headText = `${head.join("\n")}\n${results.length > 0 ? `${table.join("\n")}\n` : ""}`;
   const tailText = tail.length > 0 ? `\n${tail.join("\n")}` : "";
@@ -122,7 +130,7 @@ function tally(report: Report): string {
 
 type Escape = (value: string) => string;
 
-function tableRow(result: ConnectionResult, dryRun: boolean, text: Escape, code: Escape): string {
+function tableRow(result: ConnectionResult, dryRun: boolean, code: Escape, server: Escape): string {
   const file = result.file === null ? "<code>patch</code> input" : `${code(result.file)}${lineSuffix(result)}`;
   const changing = result.fields.filter((field) => field.differs);
   const listed = changing
@@ -132,8 +140,8 @@ function tableRow(result: ConnectionResult, dryRun: boolean, text: Escape, code:
   const changes = result.status === "failed" ? "" : listed.join(", ") || "nothing";
   const cells = [
     file,
-    result.name ? text(result.name) : code(result.id),
-    result.integrationType ? text(result.integrationType) : "",
+    result.name ? server(result.name) : code(result.id),
+    result.integrationType ? server(result.integrationType) : "",
     statusText(result.status, dryRun),
     changes,
   ];
@@ -149,16 +157,19 @@ function lineSuffix(result: ConnectionResult): string {
   return result.line !== null && result.line > 1 ? ` line ${result.line}` : "";
 }
 
-function detailsBlock(result: ConnectionResult, dryRun: boolean, text: Escape, code: Escape): string {
-  const title = result.name ? `${text(result.name)} (${code(result.id)})` : code(result.id);
+function detailsBlock(result: ConnectionResult, dryRun: boolean, code: Escape, server: Escape): string {
+  const title = result.name ? `${server(result.name)} (${code(result.id)})` : code(result.id);
   const lines = [`<details><summary>${title}: ${statusText(result.status, dryRun)}</summary>`, ""];
-  if (result.message) lines.push(text(result.message), "");
+  if (result.message) lines.push(server(result.message), "");
   if (result.externalId) lines.push(`AWS external ID: ${code(result.externalId)}`, "");
   if (result.fields.length > 0) {
     // Without the current state (not read in this run), the column says only what is set.
     const read = result.fields.some((field) => field.current !== undefined);
     lines.push(`| Field | ${read ? "Current → desired" : dryRun ? "Would set" : "Set"} |`, "| --- | --- |");
-    for (const field of result.fields) lines.push(`| ${code(field.path)} | ${fieldChange(field, dryRun, code)} |`);
+    const serverCode: Escape = (value) => `<code>${server(value)}</code>`;
+    for (const field of result.fields) {
+      lines.push(`| ${code(field.path)} | ${fieldChange(field, dryRun, code, serverCode)} |`);
+    }
     lines.push("");
   }
   lines.push("</details>");
@@ -166,12 +177,12 @@ function detailsBlock(result: ConnectionResult, dryRun: boolean, text: Escape, c
 }
 
 /** `current → desired`, the desired value alone when the current one is unknown; secrets never shown. */
-function fieldChange(field: FieldPlan, dryRun: boolean, code: Escape): string {
+function fieldChange(field: FieldPlan, dryRun: boolean, code: Escape, serverCode: Escape): string {
   if (field.secret) return `${REDACTED} ${dryRun ? "will be written" : "written"}`;
   const desired = code(field.desired);
   if (field.current === undefined) return desired;
-  if (!field.differs) return `${code(field.current)} (unchanged)`;
-  return `${code(field.current)} → ${desired}`;
+  if (!field.differs) return `${serverCode(field.current)} (unchanged)`;
+  return `${serverCode(field.current)} → ${desired}`;
 }
 
 function bytes(text: string): number {

@@ -41,7 +41,7 @@ export const changesOf = (job: Job) => listChanges(job.request.data.attributes, 
 export function warnDocument({ source, parsed }: ParsedDocument): void {
   const name = source.input === "connections" ? (source.file ?? source.input) : source.input;
   for (const missing of parsed.envMissing) {
-    log.warning(
+    warn(
       `${name}: ${withPath(missing.path, `!env ${missing.name}: the environment variable ${missing.name} is not set; the plan takes its value as unknown (•••• will be written), and the apply will need it set`)}`,
       {
         title: "Variable not set",
@@ -54,7 +54,7 @@ export function warnDocument({ source, parsed }: ParsedDocument): void {
   if (!source.file) return;
   for (const found of literalSecrets(parsed)) {
     const where = found.position ? { startLine: found.position.line, startColumn: found.position.column } : {};
-    log.warning(`${name}: ${withPath(found.path, LITERAL_SECRET_MESSAGE)}`, {
+    warn(`${name}: ${withPath(found.path, LITERAL_SECRET_MESSAGE)}`, {
       title: "Credential in clear",
       file: source.file,
       ...where,
@@ -62,9 +62,9 @@ export function warnDocument({ source, parsed }: ParsedDocument): void {
   }
 }
 
-/** The `results` output: secret values never stand in it, but a name may repeat one. */
+/** The `results` output, each of its texts scrubbed on its own (a name that is a secret whole is found). */
 export function setResultsOutput(results: readonly ConnectionResult[], secrets: SecretRegistry): void {
-  core.setOutput("results", secrets.scrub(JSON.stringify(resultsOutput(results))));
+  core.setOutput("results", JSON.stringify(resultsOutput(results, (text) => secrets.scrub(text))));
 }
 
 /**
@@ -159,11 +159,18 @@ export async function reportFleet(
   annotate(problems, secrets);
   if (problems.length > 0) process.exitCode = core.ExitCode.Failure;
   const report = { dryRun: inputs.dryRun, site: inputs.where.label, results, runUrl: workflowRunUrl() };
-  const scrub = (text: string) => secrets.scrub(text);
+  // The runner masks nothing in the summary: what Datadog wrote is scrubbed as server text, of any
+  // run of a secret in any form a server echoes (secrets.ts, scrubMessage).
+  const scrubs = scrubbers(secrets);
   await writeSummarySafely(async () => {
-    const text = renderReport(report, { maxBytes: MAX_SUMMARY_BYTES, moreWhere: "the log", scrub });
+    const text = renderReport(report, { maxBytes: MAX_SUMMARY_BYTES, moreWhere: "the log", ...scrubs });
     await core.summary.emptyBuffer().addRaw(text).write();
   });
+}
+
+/** The renderer's two scrubs: exact for the documents' own text, wide for what Datadog wrote. */
+function scrubbers(secrets: SecretRegistry) {
+  return { scrub: (text: string) => secrets.scrub(text), scrubServer: (text: string) => secrets.scrubMessage(text) };
 }
 
 /** Posts the report (or the refusal) as the pull-request comment; never fails the step. */
@@ -182,7 +189,7 @@ export function commenter(inputs: Inputs, subject: string, secrets: SecretRegist
         runUrl: workflowRunUrl(),
         ...(problems ? { problems } : {}),
       },
-      scrub: (text) => secrets.scrub(text),
+      ...scrubbers(secrets),
       signal,
     });
 }
@@ -201,11 +208,29 @@ export function warnDifferences(job: Job, document: ParsedDocument, outcome: Job
     const file = document.source.file;
     const where = position && file ? { file, startLine: position.line, startColumn: position.column } : {};
     const subject = document.source.input === "connections" ? `${file}: connection ${job.id}: ` : "";
-    log.warning(
+    warn(
       `${subject}Datadog's answer differs from the patch at ${formatPath(documentPath)}; check the connection in Datadog.`,
       { title: "Answer differs from the patch", ...where },
     );
   }
+}
+
+/** Warnings on documents' lines written so far: at most MAX_PROBLEMS, then one line for the rest. */
+let warned = 0;
+
+function warn(message: string, properties: log.Annotation): void {
+  warned++;
+  if (warned <= MAX_PROBLEMS) log.warning(message, properties);
+}
+
+/** The line for the warnings left out (a fleet of 4,000 documents must not write 8,000 annotations). */
+export function flushWarnings(): void {
+  const rest = warned - MAX_PROBLEMS;
+  if (rest > 0)
+    log.warning(`and ${rest} more warning${rest === 1 ? "" : "s"} on the documents' lines, not listed.`, {
+      title: "More warnings",
+    });
+  warned = 0;
 }
 
 async function summarize(secrets: SecretRegistry, facts: Omit<Parameters<typeof writeSummary>[0], "runUrl">) {

@@ -39,16 +39,22 @@ export interface ConnectionResult {
   readonly message?: string;
 }
 
-/** The `results` output: the contract's field names. */
-export function resultsOutput(results: readonly ConnectionResult[]): unknown[] {
+/**
+ * The `results` output: the contract's field names. `scrub` is the last guard for each text: a
+ * secret never stands in a result, but a name or a path may repeat one.
+ */
+export function resultsOutput(
+  results: readonly ConnectionResult[],
+  scrub: (text: string) => string = (text) => text,
+): unknown[] {
   return results.map((result) => ({
-    file: result.file,
+    file: result.file === null ? null : scrub(result.file),
     line: result.line,
-    id: result.id,
-    name: result.name,
-    integration_type: result.integrationType,
-    external_id: result.externalId,
+    id: scrub(result.id),
+    name: scrub(result.name),
+    integration_type: scrub(result.integrationType),
+    external_id: scrub(result.externalId),
     status: result.status,
-    changed: result.fields.filter((field) => field.differs).map((field) => field.path),
+    changed: result.fields.filter((field) => field.differs).map((field) => scrub(field.path)),
   }));
 }

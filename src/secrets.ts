@@ -168,6 +168,8 @@ export function maskForms(secret: string): string[] {
  * In server text (scrubMessage), this many consecutive units of a secret are taken for the secret.
  */
 const MIN_EMBEDDED = 8;
+/** The shortest value read with !env that is scrubbed inside a longer text (see register). */
+const MIN_ANYWHERE = 4;
 /** A piece of a secret's start this long, cut off by a shortened message, is taken for the secret. */
 const MIN_CUT_PREFIX = 6;
 /** What may follow where a message was shortened. */
@@ -194,14 +196,22 @@ export class SecretRegistry {
     this.#setSecret = setSecret;
   }
 
-  register(secrets: Iterable<string>): void {
+  /**
+   * `anywhere`: values the user marked secret themselves (read with `!env`), scrubbed wherever they
+   * stand from MIN_ANYWHERE units on, not only whole when shorter than MIN_EMBEDDED: a tag or a header
+   * name read with !env must not show inside a plan's line.
+   */
+  register(secrets: Iterable<string>, anywhere = false): void {
     const list = [...secrets];
     for (const secret of list) {
       for (const form of maskForms(secret)) {
-        if (this.#forms.has(form)) continue;
-        this.#forms.add(form);
-        this.#setSecret(form);
-        if (form.length < MIN_EMBEDDED) continue;
+        const embedded = form.length >= MIN_EMBEDDED || (anywhere && form.length >= MIN_ANYWHERE);
+        if (this.#forms.has(form) && !embedded) continue;
+        if (!this.#forms.has(form)) {
+          this.#forms.add(form);
+          this.#setSecret(form);
+        }
+        if (!embedded) continue;
         const prefix = prefixKey(form, 0);
         const lengths = this.#byPrefix.get(prefix) ?? [];
         if (!lengths.includes(form.length)) lengths.push(form.length);
@@ -354,8 +364,23 @@ const html = (quote: string, apostrophe: string) => (text: string) =>
     char === "&" ? "&amp;" : char === "<" ? "&lt;" : char === ">" ? "&gt;" : char === '"' ? quote : apostrophe,
   );
 
+/**
+ * Base64 of the text as it stands at each of the three alignments inside a longer encoded text (an
+ * echoed `Authorization: Basic` header, a token in a JSON Web Token): the groups that hold only its
+ * bytes, without the partial ones at either end, which depend on what stands beside it.
+ */
+const base64At = (offset: number) => (text: string) => {
+  const bytes = Buffer.concat([Buffer.alloc(offset), Buffer.from(text, "utf8")]);
+  const encoded = bytes.toString("base64");
+  const whole = Math.floor(bytes.length / 3) * 4;
+  return encoded.slice(offset === 0 ? 0 : 4, whole);
+};
+
 const ESCAPES: readonly ((text: string) => string)[] = [
   (text) => text,
+  base64At(0),
+  base64At(1),
+  base64At(2),
   jsonJs,
   jsonGo,
   jsonDotNet,

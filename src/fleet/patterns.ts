@@ -16,19 +16,21 @@ export const MAX_FILES = 1000;
 export function expandPatterns(text: string, workspace: string): string[] {
   const lines = text
     .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => line !== "" && !line.startsWith("#"));
   if (lines.length === 0) throw inputFailure("connections", "holds no pattern; give glob patterns, one a line");
   const root = resolve(workspace);
   const realRoot = realpathSync(root);
-  const excluded = lines.filter((line) => line.startsWith("!")).map((line) => line.slice(1).trim());
-  const included = lines.filter((line) => !line.startsWith("!"));
+  const excluded = lines
+    .filter(({ line }) => line.startsWith("!"))
+    .map(({ line, number }) => ({ line: line.slice(1).trim(), number }));
+  const included = lines.filter(({ line }) => !line.startsWith("!"));
   for (const pattern of [...included, ...excluded]) checkPattern(pattern);
   const files = new Set<string>();
   for (const pattern of included) {
-    const matched = globSync(pattern, {
+    const matched = globSync(pattern.line, {
       cwd: root,
-      ignore: excluded,
+      ignore: excluded.map(({ line }) => line),
       onlyFiles: true,
       dot: false,
       expandDirectories: false,
@@ -38,7 +40,7 @@ export function expandPatterns(text: string, workspace: string): string[] {
     if (matched.length === 0) {
       throw inputFailure(
         "connections",
-        `the pattern ${JSON.stringify(pattern)} matches no file in the workspace; check it, and that the repository is checked out`,
+        `${named(pattern)} matches no file in the workspace; check it, and that the repository is checked out`,
       );
     }
     for (const file of matched) files.add(file);
@@ -65,15 +67,31 @@ export function expandPatterns(text: string, workspace: string): string[] {
   return sorted;
 }
 
+interface Pattern {
+  readonly line: string;
+  /** Its line in the input, 1-based. */
+  readonly number: number;
+}
+
 /** A pattern stays inside the workspace: no absolute path, no `..`, no control characters. */
-function checkPattern(pattern: string): void {
-  if (/\p{Cc}/u.test(pattern) || pattern.length > 1024) {
+function checkPattern(pattern: Pattern): void {
+  const { line } = pattern;
+  if (/\p{Cc}/u.test(line) || line.length > 1024) {
     throw inputFailure("connections", "holds a line that is not a pattern; give glob patterns, one a line");
   }
-  if (isAbsolute(pattern) || /^[A-Za-z]:/.test(pattern) || pattern.split(/[\\/]/).includes("..")) {
+  if (isAbsolute(line) || /^[A-Za-z]:/.test(line) || line.split(/[\\/]/).includes("..")) {
     throw inputFailure(
       "connections",
-      `the pattern ${JSON.stringify(pattern)} reaches outside the workspace; give patterns relative to GITHUB_WORKSPACE, without ..`,
+      `${named(pattern)} reaches outside the workspace; give patterns relative to GITHUB_WORKSPACE, without ..`,
     );
   }
+}
+
+/**
+ * How a message names a pattern: by its line, quoted only when it reads as a path or a glob (a
+ * secret pasted into the wrong input must not be printed back, as patch-file's messages do too).
+ */
+function named({ line, number }: Pattern): string {
+  const pathLike = /^[\w.@+~/*?{}[\],!-]{1,255}$/.test(line) && /[/*]|\.(ya?ml|json)$/.test(line);
+  return `the pattern on line ${number}${pathLike ? `, ${JSON.stringify(line)},` : ""}`;
 }

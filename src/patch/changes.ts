@@ -2,6 +2,8 @@
  * What a validated patch sets, field by field: for the job summary, and to refuse a patch that
  * changes nothing (only `type` discriminators, or `generate_new_external_id: false`).
  */
+
+import { REDACTED } from "../secrets.ts";
 import { type Field, type Fields, findIntegration, isSecretEntry } from "./integrations.ts";
 import type { AttributesValue } from "./schema.ts";
 
@@ -17,10 +19,13 @@ export interface Change {
 /** `secretValues`: values shown as secret whatever field holds them (those read with `!env`). */
 export function listChanges(attributes: AttributesValue, secretValues: ReadonlySet<string> = new Set()): Change[] {
   const tagsSecret = attributes.tags?.some((tag) => secretValues.has(tag)) ?? false;
+  // An HTTP entry named with !env: its name is a secret too, and the path shows it as one.
+  const named = (path: string) =>
+    path.replace(/\[([^\]]*)\]$/, (whole, name: string) => (secretValues.has(name) ? `[${REDACTED}]` : whole));
   return listAll(attributes).map((change) =>
     !change.secret && (secretValues.has(change.shown) || (change.path === "tags" && tagsSecret))
-      ? secret(change.path)
-      : change,
+      ? secret(named(change.path))
+      : { ...change, path: named(change.path) },
   );
 }
 

@@ -111,6 +111,25 @@ describe("the plan as one pull-request comment", () => {
     expect(second.maskedLog).toContain(`Updated the comment on pull request #7: `);
   });
 
+  it("a look-alike by someone else, starting with the marker (it is public), is never taken for its own", async () => {
+    const first = await step();
+    const marker = (ours()[0]?.body ?? "").split("\n")[0] ?? "";
+    expect(marker).toMatch(/^<!-- update-datadog-action-connection [0-9a-f]{32} /);
+    github.comments.length = 0;
+    const planted = github.addComment("acme/platform#7", `${marker}\nNothing to change: all good.`, {
+      login: "mallory",
+      type: "User",
+    });
+    const run = await step();
+    expect(first.exitCode).toBe(0);
+    expect(run.exitCode, run.maskedLog).toBe(0);
+    expect(github.comments.find((comment) => comment.id === planted.id)?.body).toBe(
+      `${marker}\nNothing to change: all good.`,
+    );
+    expect(ours().filter((comment) => comment.user.login === BOT.login)).toHaveLength(1);
+    expect(writes().map((request) => request.method)).toEqual(["POST", "POST"]);
+  });
+
   it("a second job keeps a comment of its own, and each re-run edits its own", async () => {
     await step({ job: "check" });
     await step({ job: "check-eu" });

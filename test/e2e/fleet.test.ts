@@ -252,7 +252,7 @@ describe("refused before anything is sent, every problem listed", () => {
     const run = await fleet({ inputs: { connections: "connections/*.yml\nmissing/*.yaml" } });
     expect(run.exitCode).toBe(1);
     expect(errors(run).map((error) => error.message)).toEqual([
-      'connections: the pattern "missing/*.yaml" matches no file in the workspace; check it, and that the repository is checked out',
+      'connections: the pattern on line 2, "missing/*.yaml", matches no file in the workspace; check it, and that the repository is checked out',
     ]);
   });
 });
@@ -358,6 +358,84 @@ describe("secrets in fleet mode", () => {
     const lines = run.stdout.split("\n");
     const firstOther = lines.findIndex((line) => line !== "" && !line.startsWith("::add-mask::"));
     expect(lines.findLastIndex((line) => line.startsWith("::add-mask::"))).toBeLessThan(firstOther);
+  });
+});
+
+describe("as an attacker would try it", () => {
+  it("short values read with !env (a tag, a header's name, a name) show nowhere: plan, summary, results", async () => {
+    const file = [
+      `id: ${BILLING}`,
+      "name: !env NAME_S",
+      "tags: [team:a, !env TAG_S]",
+      ...http(["headers:", "  - {name: !env HDR_S, value: plain}"]),
+      "",
+    ].join("\n");
+    const run = await fleet({
+      inputs: { "dry-run": "true" },
+      workspaceFiles: { "connections/short.yml": file },
+      env: { NAME_S: "Nm5$kQ", TAG_S: "k:Hu7#x", HDR_S: "Hd3Zp9" },
+    });
+    expect(run.exitCode, run.maskedLog).toBe(0);
+    const readable = [summaryText(run.summary), run.summary, run.outputs.results ?? ""].join("\n");
+    for (const value of ["Nm5$kQ", "k:Hu7#x", "Hu7", "Hd3Zp9"]) expect(readable).not.toContain(value);
+    expect(JSON.parse(run.outputs.results ?? "[]")[0].changed).toEqual([
+      "name",
+      "tags",
+      "integration.credentials.headers[••••]",
+    ]);
+  });
+
+  it("Datadog echoing secrets in current values (base64, URL-encoded, Go-escaped, cut): none shows in the summary", async () => {
+    const token = "tok<Secret>/Pl+us=0123456789abcdefXYZ";
+    sim.put(storedHttp(SEARCH, encodeURIComponent(token)));
+    const stored = sim.connection(BILLING) as { attributes: { name: string; integration: { base_url: string } } };
+    stored.attributes.name = Buffer.from(SIM_API_KEY).toString("base64");
+    stored.attributes.integration.base_url = `https://x.example/${token.replace("<", "\\u003c").replace(">", "\\u003e")}`;
+    sim.put(stored as never);
+    sim.put(storedHttp(PAYMENTS, token.slice(0, 20)));
+    const run = await fleet({ inputs: { "dry-run": "true" }, env: { SEARCH_TOKEN: token } });
+    expect(run.exitCode, run.maskedLog).toBe(0);
+    const summary = summaryText(run.summary);
+    for (const shown of [
+      encodeURIComponent(token),
+      Buffer.from(SIM_API_KEY).toString("base64").slice(0, 24),
+      token.slice(0, 20),
+      "\\u003cSecret\\u003e",
+    ]) {
+      expect(summary).not.toContain(shown);
+    }
+  });
+
+  it("warnings on documents' lines are capped: 40 tokens in clear give 30 annotations and a count", async () => {
+    const ids = Array.from({ length: 40 }, (_, index) => stableUuid(`fleet-clear-${index}`));
+    const file = ids
+      .map((id, index) =>
+        [`id: ${id}`, ...http(["tokens:", `  - {name: t, type: SECRET, value: clear_token_${index}_abcdef}`])].join(
+          "\n",
+        ),
+      )
+      .join("\n---\n");
+    const run = await fleet({
+      inputs: { "dry-run": "true" },
+      keys: false,
+      workspaceFiles: { "connections/clear.yml": file },
+    });
+    expect(run.exitCode, run.maskedLog).toBe(0);
+    const warnings = run.commands.filter((command) => command.command === "warning").map((command) => command.message);
+    expect(warnings).toHaveLength(31);
+    expect(warnings.at(-1)).toBe("and 10 more warnings on the documents' lines, not listed.");
+  });
+
+  it("more documents than a step should hold are refused before any is parsed", async () => {
+    const file = Array.from({ length: 1001 }, (_, index) => `id: ${stableUuid(`many-${index}`)}\nname: n`).join(
+      "\n---\n",
+    );
+    const run = await fleet({ workspaceFiles: { "connections/many.yml": file } });
+    expect(run.exitCode).toBe(1);
+    expect(sim.requests).toEqual([]);
+    expect(errors(run).map((error) => error.message)).toEqual([
+      "connections: hold more than 1000 documents; split the fleet across steps",
+    ]);
   });
 });
 

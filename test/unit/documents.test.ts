@@ -87,7 +87,13 @@ describe("expandPatterns: the connections input → files", () => {
 
   it("refuses a pattern that matches nothing, by name", () => {
     expect(() => expandPatterns("connections/*.yml\nmissing/*.yml", workspace())).toThrow(
-      'connections: the pattern "missing/*.yml" matches no file in the workspace; check it, and that the repository is checked out',
+      'connections: the pattern on line 2, "missing/*.yml", matches no file in the workspace; check it, and that the repository is checked out',
+    );
+  });
+
+  it("never quotes a line that does not read as a pattern: a secret pasted into the wrong input", () => {
+    expect(() => expandPatterns("sk-proj-Zq9Xv7LmN4pQwRtY2sH8", workspace())).toThrow(
+      "connections: the pattern on line 1 matches no file in the workspace; check it, and that the repository is checked out",
     );
   });
 

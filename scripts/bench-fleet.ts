@@ -33,6 +33,8 @@ export interface FleetFigures {
   /** From the first request's arrival to the last's: the part of the wall time the limit governs. */
   readonly spanMs: number;
   readonly tooMany: number;
+  /** Requests that arrived in each calendar second, in order: how full each period was. */
+  readonly perPeriod: readonly number[];
   readonly tooManyAfterFirstSecond: number;
   readonly sequentialMs: number | undefined;
 }
@@ -100,6 +102,16 @@ function floorMs(requests: number, limit: number, firstAt: number): number {
   return periods <= 0 ? 0 : periods * 1000 - (firstAt % 1000);
 }
 
+function countPerSecond(times: readonly number[]): number[] {
+  const first = Math.floor((times[0] ?? 0) / 1000);
+  const counts: number[] = [];
+  for (const at of times) {
+    const index = Math.floor(at / 1000) - first;
+    counts[index] = (counts[index] ?? 0) + 1;
+  }
+  return Array.from(counts, (count) => count ?? 0);
+}
+
 export async function benchFleet(options: { connections?: number; limit?: number; sequential?: boolean } = {}) {
   const count = options.connections ?? 200;
   const limit = options.limit ?? 50;
@@ -145,6 +157,7 @@ export async function benchFleet(options: { connections?: number; limit?: number
       wallMs,
       spanMs: (requests.at(-1)?.at ?? 0) - (requests[0]?.at ?? 0),
       tooMany: tooMany.length,
+      perPeriod: countPerSecond(requests.map((request) => request.at)),
       tooManyAfterFirstSecond: tooMany.filter((request) => request.at - start > 1000).length,
       sequentialMs,
     } satisfies FleetFigures;

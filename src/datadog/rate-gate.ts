@@ -24,9 +24,10 @@ export class OutOfTime extends Error {
   }
 }
 
-/** A request let through: when it started, to tell which period its answer speaks of. */
+/** A request let through: when it started (which period its answer speaks of), and in what order. */
 export interface Ticket {
   readonly startedAt: number;
+  readonly seq: number;
 }
 
 export class RateGate {
@@ -38,7 +39,13 @@ export class RateGate {
   #resetAt = 0;
   /** When the current period began (our clock); answers to requests started before it are stale. */
   #periodStart = 0;
-  #inFlight = 0;
+  /** The requests on their way, by order of start. */
+  readonly #inFlight = new Set<number>();
+  #seq = 0;
+  /** The lowest Remaining Datadog answered in this period. */
+  #lowest = 0;
+  /** Requests held back, to be woken when the budget reopens. */
+  readonly #wake = new Set<AbortController>();
   /** A 429 closed the gate until then. */
   #closedUntil = 0;
   /** How often a request was held back, and for how long in all: for the debug log and the benchmark. */
@@ -61,17 +68,25 @@ export class RateGate {
       if (until <= now) break;
       if (until >= deadline) throw new OutOfTime();
       this.waits++;
-      this.waitedMs += until - now;
-      await this.#clock.sleep(until - now, signal);
+      const started = now;
+      await this.#waitUntil(until, signal);
+      this.waitedMs += this.#clock.now() - started;
     }
-    this.#inFlight++;
+    const seq = ++this.#seq;
+    this.#inFlight.add(seq);
     if (this.#budget !== undefined) this.#budget--;
-    return { startedAt: this.#clock.now() };
+    return { startedAt: this.#clock.now(), seq };
   }
 
-  /** The request that acquired ended with this answer (any status): its headers update the view. */
+  /**
+   * The request that acquired ended with this answer (any status): its headers update the view. The
+   * budget is the lowest Remaining of the period less the requests still on their way (they may not
+   * have been counted yet; answers come back in any order over parallel connections). When none is on
+   * its way, every request has been counted: the budget is then exactly the lowest Remaining, so that a
+   * period's last slots are used rather than left to the next one.
+   */
   observe(ticket: Ticket, status: number, headers: Headers): void {
-    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    this.#inFlight.delete(ticket.seq);
     const now = this.#clock.now();
     // Started in an earlier period: its Remaining may be that period's, and would close this one.
     const stale = ticket.startedAt < this.#periodStart;
@@ -81,14 +96,15 @@ export class RateGate {
     const period = seconds(headers["x-ratelimit-period"]);
     if (limit !== undefined) this.#limit = limit;
     if (reset !== undefined) {
-      const resetAt = periodEnd(now, reset, period);
-      // A later answer of the same period may come back first; a new period starts a new count.
-      if (this.#resetAt === 0 || this.#budget === undefined) {
-        this.#resetAt = resetAt;
-        this.#periodStart = period === undefined ? now : resetAt - period * 1000;
-        if (remaining !== undefined && !stale) this.#budget = remaining - this.#inFlight;
-      } else if (remaining !== undefined && !stale) {
-        this.#budget = Math.min(this.#budget, remaining - this.#inFlight);
+      const first = this.#resetAt === 0 || this.#budget === undefined;
+      if (first) {
+        this.#resetAt = periodEnd(now, reset, period);
+        this.#periodStart = period === undefined ? now : this.#resetAt - period * 1000;
+      }
+      if (remaining !== undefined && !stale) {
+        this.#lowest = first ? remaining : Math.min(this.#lowest, remaining);
+        const onTheirWay = this.#inFlight.size;
+        this.#budget = onTheirWay === 0 ? this.#lowest : Math.min(this.#budget ?? remaining, remaining - onTheirWay);
       }
     }
     if (status === 429) {
@@ -96,11 +112,35 @@ export class RateGate {
       this.#closedUntil = Math.max(this.#closedUntil, until);
       this.#budget = 0;
     }
+    this.#changed();
   }
 
   /** The request that acquired got no answer (a network error): it may or may not have been counted. */
-  abandon(_ticket: Ticket): void {
-    this.#inFlight = Math.max(0, this.#inFlight - 1);
+  abandon(ticket: Ticket): void {
+    this.#inFlight.delete(ticket.seq);
+  }
+
+  /**
+   * Sleeps until `until`, or until an answer on its way changes the view (a held budget may reopen
+   * when the last requests of a period are answered: see observe), whichever comes first.
+   */
+  async #waitUntil(until: number, signal: AbortSignal | undefined): Promise<void> {
+    const woken = new AbortController();
+    this.#wake.add(woken);
+    try {
+      const wait = AbortSignal.any([woken.signal, ...(signal ? [signal] : [])]);
+      await this.#clock.sleep(until - this.#clock.now(), wait).catch((error: unknown) => {
+        if (!woken.signal.aborted) throw error;
+      });
+    } finally {
+      this.#wake.delete(woken);
+    }
+  }
+
+  /** Wakes every held request to look again (an answer came; the budget may have reopened). */
+  #changed(): void {
+    if (this.#inFlight.size > 0 || this.#budget === undefined || this.#budget <= 0) return;
+    for (const woken of this.#wake) woken.abort();
   }
 
   /** When a new request may start: now, or the end of the period (or of a 429's pause). */
@@ -108,7 +148,7 @@ export class RateGate {
     if (this.#closedUntil > now) return this.#closedUntil;
     if (this.#resetAt !== 0 && now >= this.#resetAt) {
       // A new period: the whole limit, less what is on its way (counted in the new period).
-      this.#budget = this.#limit === undefined ? undefined : this.#limit - this.#inFlight;
+      this.#budget = this.#limit === undefined ? undefined : this.#limit - this.#inFlight.size;
       this.#periodStart = this.#resetAt;
       this.#resetAt = 0;
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OutOfTime, RateGate } from "../../src/datadog/rate-gate.ts";
+import { realClock } from "../../src/datadog/retry.ts";
 import { fakeClock } from "../harness/clock.ts";
 
 const headers = (remaining: number, reset = 1, limit = 10, period = 1) => ({
@@ -32,6 +33,32 @@ describe("RateGate: one view of the rate limit for every request of a step", () 
     await gate.acquire(Number.POSITIVE_INFINITY);
     expect(clock.slept.length).toBe(1);
     gate.observe(b, 200, headers(0));
+  });
+
+  it("once nothing is on its way, the budget is exactly the lowest Remaining: a period's last slots are used", async () => {
+    const clock = fakeClock(7_000_000_100);
+    const gate = new RateGate(clock);
+    const a = await gate.acquire(Number.POSITIVE_INFINITY);
+    const b = await gate.acquire(Number.POSITIVE_INFINITY);
+    gate.observe(b, 200, headers(8)); // a is on its way: 7 may start
+    gate.observe(a, 200, headers(9)); // answered late, counted earlier: all counted, 8 remain
+    for (let index = 0; index < 8; index++) await gate.acquire(Number.POSITIVE_INFINITY);
+    expect(clock.slept).toEqual([]);
+    await gate.acquire(Number.POSITIVE_INFINITY);
+    expect(clock.slept).toEqual([930]);
+  });
+
+  it("a request held for a spent budget starts as soon as the last answers reopen it, not at the period's end", async () => {
+    const gate = new RateGate(realClock);
+    const a = await gate.acquire(Number.POSITIVE_INFINITY);
+    const b = await gate.acquire(Number.POSITIVE_INFINITY);
+    gate.observe(a, 200, headers(1, 30, 10, 60)); // b on its way may take the last slot: none left
+    const started = Date.now();
+    const held = gate.acquire(Number.POSITIVE_INFINITY);
+    setTimeout(() => gate.observe(b, 200, headers(1, 30, 10, 60)), 50); // all counted: 1 left
+    await held;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(gate.waits).toBe(1);
   });
 
   it("a 429 closes the gate for everyone until its reset", async () => {

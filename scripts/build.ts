@@ -56,6 +56,7 @@ const sideEffectFree: Plugin = {
 const APART: Readonly<Record<string, string>> = {
   "src/datadog/proxy-undici.ts": "proxy",
   "src/github-api.ts": "github",
+  "src/fleet/glob.ts": "glob",
 };
 
 /** The main bundle imports the bundles built apart by their file names, not their sources. */
@@ -89,9 +90,6 @@ const action = await build({
   outfile: join(staging, "index.js"),
   format: "cjs",
   plugins: [sideEffectFree, apart],
-  // ESM dependencies (fdir, under tinyglobby) call createRequire(import.meta.url), which CommonJS lacks.
-  define: { "import.meta.url": "__import_meta_url" },
-  banner: { js: 'var __import_meta_url=require("node:url").pathToFileURL(__filename).href;' },
 });
 // One build for both, split: they share undici (the comment's Octokit fetches through it) as one chunk.
 const proxy = await build({

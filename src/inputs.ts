@@ -161,7 +161,7 @@ function readApiUrl(text: string): string {
  * Where the documents come from: the connection files `connections` names (fleet mode), or the
  * patch (one-connection mode). Mixing the two modes' inputs is refused.
  */
-export function readSources(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSource[] {
+export async function readSources(getInput: GetInput, env: NodeJS.ProcessEnv): Promise<PatchSource[]> {
   const patterns = getInput("connections");
   if (patterns.trim() === "") return [readPatch(getInput, env)];
   const mixed = ["connection-id", "patch", "patch-file"].find((name) => getInput(name).trim() !== "");
@@ -172,7 +172,8 @@ export function readSources(getInput: GetInput, env: NodeJS.ProcessEnv): PatchSo
     );
   }
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const sources = expandPatterns(patterns, workspace).map((file) => readWorkspaceFile("connections", file, workspace));
+  const files = await expandPatterns(patterns, workspace);
+  const sources = files.map((file) => readWorkspaceFile("connections", file, workspace));
   const bytes = sources.reduce((sum, source) => sum + Buffer.byteLength(source.text), 0);
   if (bytes > MAX_FLEET_BYTES) {
     throw inputFailure("connections", "name files of more than 16 MiB in all; split the fleet across steps");

@@ -42,7 +42,7 @@ export async function run(): Promise<void> {
     const keys = readKeys(core.getInput, process.env);
     secrets.register([keys.apiKey, keys.appKey, readGitHubToken(core.getInput)].filter(Boolean));
     // Every document's secrets are masked before anything is printed, a refusal of another input included.
-    const sources = readSources(core.getInput, process.env);
+    const sources = await readSources(core.getInput, process.env);
     // A value read with `!env` is masked the moment it is read, whatever field it stands in.
     // In a dry run, a variable that is not set is a value the plan cannot know, not a refusal.
     const lenient = /^(true|True|TRUE)$/.test(core.getInput("dry-run").trim());

@@ -297,11 +297,14 @@ describe("the release workflow", () => {
     ]);
   });
 
-  it("attests dist/index.js and dist/proxy.mjs and publishes the CHANGELOG entry as the notes", () => {
+  it("attests every file of dist/ a runner executes and publishes the CHANGELOG entry as the notes", () => {
     const steps = release.jobs.release?.steps ?? [];
     const attest = steps.find((step) => step.uses?.startsWith("actions/attest-build-provenance@"));
     expect(attest?.uses).toBe("actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32");
-    expect(String(attest?.with?.["subject-path"]).trim().split("\n")).toEqual(["dist/index.js", "dist/proxy.mjs"]);
+    expect(String(attest?.with?.["subject-path"]).trim().split("\n")).toEqual(["dist/index.js", "dist/*.mjs"]);
+    // The glob covers every module the entry loads apart.
+    const parts = readdirSync(join(ROOT, "dist")).filter((name) => name.endsWith(".mjs"));
+    expect(parts).toEqual(expect.arrayContaining(["proxy.mjs", "github.mjs", "glob.mjs"]));
     const runs = steps.map((step) => step.run ?? "").join("\n");
     expect(runs).toContain('node scripts/release-check.ts --tag "$TAG" --notes "$RUNNER_TEMP/notes.md"');
     expect(runs).toContain('gh release create "$TAG" --verify-tag --title "$TAG" --notes-file "$RUNNER_TEMP/notes.md"');

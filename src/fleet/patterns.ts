@@ -6,14 +6,13 @@
  */
 import { realpathSync } from "node:fs";
 import { isAbsolute, resolve, sep } from "node:path";
-import { globSync } from "tinyglobby";
 import { inputFailure } from "../failure.ts";
 
 /** More would be a pattern gone wrong (`**` over node_modules), not a fleet of connections. */
 export const MAX_FILES = 1000;
 
 /** The files the patterns name, relative to the workspace with `/`, sorted; refused with what to fix. */
-export function expandPatterns(text: string, workspace: string): string[] {
+export async function expandPatterns(text: string, workspace: string): Promise<string[]> {
   const lines = text
     .split(/\r?\n/)
     .map((line, index) => ({ line: line.trim(), number: index + 1 }))
@@ -26,6 +25,7 @@ export function expandPatterns(text: string, workspace: string): string[] {
     .map(({ line, number }) => ({ line: line.slice(1).trim(), number }));
   const included = lines.filter(({ line }) => !line.startsWith("!"));
   for (const pattern of [...included, ...excluded]) checkPattern(pattern);
+  const { globSync } = await import("./glob.ts");
   const files = new Set<string>();
   for (const pattern of included) {
     const matched = globSync(pattern.line, {

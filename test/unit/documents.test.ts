@@ -76,37 +76,40 @@ describe("expandPatterns: the connections input → files", () => {
     return root;
   };
 
-  it("globs, one a line, `!` to leave out, sorted by path", () => {
+  it("globs, one a line, `!` to leave out, sorted by path", async () => {
     const root = workspace();
-    expect(expandPatterns("connections/**/*.yml\nconnections/**/*.yaml\n!connections/skip.yml\n", root)).toEqual([
+    expect(await expandPatterns("connections/**/*.yml\nconnections/**/*.yaml\n!connections/skip.yml\n", root)).toEqual([
       "connections/a.yml",
       "connections/b.yml",
       "connections/prod/c.yaml",
     ]);
   });
 
-  it("refuses a pattern that matches nothing, by name", () => {
-    expect(() => expandPatterns("connections/*.yml\nmissing/*.yml", workspace())).toThrow(
+  it("refuses a pattern that matches nothing, by name", async () => {
+    await expect(expandPatterns("connections/*.yml\nmissing/*.yml", workspace())).rejects.toThrow(
       'connections: the pattern on line 2, "missing/*.yml", matches no file in the workspace; check it, and that the repository is checked out',
     );
   });
 
-  it("never quotes a line that does not read as a pattern: a secret pasted into the wrong input", () => {
-    expect(() => expandPatterns("sk-proj-Zq9Xv7LmN4pQwRtY2sH8", workspace())).toThrow(
+  it("never quotes a line that does not read as a pattern: a secret pasted into the wrong input", async () => {
+    await expect(expandPatterns("sk-proj-Zq9Xv7LmN4pQwRtY2sH8", workspace())).rejects.toThrow(
       "connections: the pattern on line 1 matches no file in the workspace; check it, and that the repository is checked out",
     );
   });
 
-  it.each(["../secrets/*.yml", "/etc/*", "connections/../../x"])("refuses %s, outside the workspace", (pattern) => {
-    expect(() => expandPatterns(pattern, workspace())).toThrow(/reaches outside the workspace/);
-  });
+  it.each(["../secrets/*.yml", "/etc/*", "connections/../../x"])(
+    "refuses %s, outside the workspace",
+    async (pattern) => {
+      await expect(expandPatterns(pattern, workspace())).rejects.toThrow(/reaches outside the workspace/);
+    },
+  );
 
-  it("refuses a file that leads outside the workspace through a link", () => {
+  it("refuses a file that leads outside the workspace through a link", async () => {
     const root = workspace();
     const outside = mkdtempSync(join(tmpdir(), "outside-"));
     writeFileSync(join(outside, "x.yml"), "id: x\n");
     symlinkSync(join(outside, "x.yml"), join(root, "connections/link.yml"));
-    expect(() => expandPatterns("connections/*.yml", root)).toThrow(
+    await expect(expandPatterns("connections/*.yml", root)).rejects.toThrow(
       "connections: connections/link.yml leads outside the workspace through a link; give files inside the repository",
     );
   });

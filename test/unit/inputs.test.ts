@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findSite, SITES } from "../../src/datadog/sites.ts";
 import { Failure } from "../../src/failure.ts";
-import { type Inputs, type PatchSource, readInputs, readKeys, readSources } from "../../src/inputs.ts";
+import { type Inputs, type PatchSource, readInputs, readKeys, readPatch } from "../../src/inputs.ts";
 
 const ID = "cb460d51-3c88-4e87-adac-d47131d0423d";
 const BASE = { "connection-id": ID, patch: "name: x", "api-key": "k".repeat(32), "app-key": "a".repeat(40) };
@@ -13,8 +13,8 @@ const BASE = { "connection-id": ID, patch: "name: x", "api-key": "k".repeat(32),
 function read(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): Inputs & { patch: PatchSource } {
   const get = (name: string) => inputs[name] ?? "";
   const keys = readKeys(get, env);
-  const [patch] = readSources(get, env);
-  return { ...readInputs(get, env, keys, false), patch: patch as PatchSource };
+  const patch = readPatch(get, env);
+  return { ...readInputs(get, env, keys, false), patch };
 }
 
 function refusal(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): string {

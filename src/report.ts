@@ -81,8 +81,14 @@ export interface SummaryFacts {
  * `scrub` first, then forMarkup (boundary.ts): scrubbed before it is escaped, so that a secret holding
  * `"`, `<` or `&` is found too. Only the action's own headings and links are markup.
  */
-export async function writeSummary(facts: SummaryFacts, scrub: (text: string) => string): Promise<void> {
+export async function writeSummary(
+  facts: SummaryFacts,
+  scrub: (text: string) => string,
+  scrubServer: (text: string) => string = scrub,
+): Promise<void> {
   const text = (value: string) => forMarkup(scrub(value));
+  // What Datadog answered (the name, the credential kind, the IDs) is scrubbed as server text.
+  const server = (value: string) => forMarkup(scrubServer(value));
   const summary = core.summary.emptyBuffer();
   const connection = facts.connection;
   summary.addHeading(facts.dryRun ? "Datadog connection: dry run, nothing sent" : "Datadog connection updated", 2);
@@ -90,7 +96,7 @@ export async function writeSummary(facts: SummaryFacts, scrub: (text: string) =>
     [
       "Connection",
       connection?.name
-        ? `${text(connection.name)} (<code>${text(facts.connectionId)}</code>)`
+        ? `${server(connection.name)} (<code>${text(facts.connectionId)}</code>)`
         : `<code>${text(facts.connectionId)}</code>`,
     ],
     ["Site", text(facts.site)],
@@ -98,12 +104,12 @@ export async function writeSummary(facts: SummaryFacts, scrub: (text: string) =>
   const integrationType = connection?.integrationType ?? facts.integration;
   if (integrationType) {
     const title = findIntegration(integrationType)?.title ?? integrationType;
-    const credential = connection?.credentialType ? ` (${text(connection.credentialType)})` : "";
+    const credential = connection?.credentialType ? ` (${server(connection.credentialType)})` : "";
     rows.push(["Integration", `${text(title)}${credential}`]);
   }
-  if (connection?.externalId) rows.push(["AWS external ID", `<code>${text(connection.externalId)}</code>`]);
+  if (connection?.externalId) rows.push(["AWS external ID", `<code>${server(connection.externalId)}</code>`]);
   if (connection?.principalId)
-    rows.push(["Datadog principal (AWS account)", `<code>${text(connection.principalId)}</code>`]);
+    rows.push(["Datadog principal (AWS account)", `<code>${server(connection.principalId)}</code>`]);
   // No header row: core.summary leaves an empty header cell unclosed (`<th><th>`), a blank band.
   summary.addTable(rows);
 

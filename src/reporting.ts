@@ -234,7 +234,8 @@ export function flushWarnings(): void {
 }
 
 async function summarize(secrets: SecretRegistry, facts: Omit<Parameters<typeof writeSummary>[0], "runUrl">) {
-  await writeSummarySafely(() => writeSummary({ ...facts, runUrl: workflowRunUrl() }, (text) => secrets.scrub(text)));
+  const { scrub, scrubServer } = scrubbers(secrets);
+  await writeSummarySafely(() => writeSummary({ ...facts, runUrl: workflowRunUrl() }, scrub, scrubServer));
 }
 
 /**

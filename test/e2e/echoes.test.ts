@@ -231,3 +231,33 @@ describe("a token given as text where a list of tokens belongs", () => {
     expect(readablePlaces(result).filter(([, text]) => text.includes("sk-live-given-as-text-0123"))).toEqual([]);
   });
 });
+
+describe("what Datadog answers, in the one-connection summary", () => {
+  it("a name echoing the API key base64-encoded, or a token cut short, is scrubbed there too", async () => {
+    const token = "sk-proj-Zq9Xv7LmN4pQwRtY2sH8aBcD";
+    const name = `${Buffer.from(SIM_API_KEY).toString("base64")} ${token.slice(0, 16)}`;
+    const openai = KINDS.find((kind) => kind.kind.type === "OpenAIAPIKey")?.id ?? "";
+    const { run: result } = await run({
+      id: openai,
+      patch: `integration: {type: OpenAI, credentials: {type: OpenAIAPIKey, api_token: ${token}}}`,
+      script: [
+        {
+          kind: "answer",
+          status: 200,
+          body: {
+            data: {
+              id: openai,
+              type: "action_connection",
+              attributes: { name, integration: { type: "OpenAI", credentials: { type: "OpenAIAPIKey" } } },
+            },
+          },
+        },
+      ],
+    });
+    expect(result.exitCode, result.maskedLog).toBe(0);
+    const summary = summaryText(result.summary);
+    expect(summary).toContain("Connection: ••••");
+    expect(summary).not.toContain(Buffer.from(SIM_API_KEY).toString("base64").slice(0, 12));
+    expect(summary).not.toContain(token.slice(0, 16));
+  });
+});

@@ -98,7 +98,7 @@ function makeClient(inputs: Inputs, fleet: boolean, signal: AbortSignal, secrets
     apiKey: inputs.apiKey,
     appKey: inputs.appKey,
     userAgent: `${ACTION_NAME}/${ACTION_VERSION} (node ${process.versions.node})`,
-    where: inputs.where,
+    where: fleet ? { ...inputs.where, idFrom: "the id in the connection file" } : inputs.where,
     maxRetries: inputs.maxRetries,
     timeoutMs: inputs.timeoutMs,
     // The whole step, every connection's requests and waits, within timeout-seconds.

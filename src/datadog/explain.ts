@@ -13,6 +13,8 @@ export interface Where {
   readonly label: string;
   /** The input that chose it: `site` (or DD_SITE), or `api-url`. */
   readonly input: string;
+  /** Where the connection's id was given, for a 404's advice: `connection-id` unless said otherwise. */
+  readonly idFrom?: string;
 }
 
 interface AnswerLike {
@@ -56,7 +58,7 @@ export function describeAnswer(answer: AnswerLike, connectionId: string, where: 
     return {
       title: "Connection not found",
       message:
-        `Datadog found no connection ${connectionId} on ${where.label} (${status}). Check connection-id, and that ` +
+        `Datadog found no connection ${connectionId} on ${where.label} (${status}). Check ${where.idFrom ?? "connection-id"}, and that ` +
         `${where.input === "api-url" ? "api-url leads to" : `${where.input} names`} the site the connection lives on.`,
     };
   }

@@ -2,9 +2,11 @@
  * `npm run demo`: the action end to end against the Datadog simulator, run as a GitHub runner runs
  * it (child process, INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files). Three runs:
  * rotate an OpenAI API token, rotate an AWS external ID, then a dry run of a patch file with a typo,
- * refused with an annotation at the file's line as a pull request shows it. Prints each step's log as
- * the runner shows it (masks applied), its outputs and its job summary; exits non-zero if a run does
- * not end as it should (the first two succeed, the third is refused and sends nothing).
+ * refused with an annotation at the file's line as a pull request shows it; then a fourth, the plan of
+ * a fleet of connection files against Datadog, as a pull request's plan step runs it. Prints each
+ * step's log as the runner shows it (masks applied), its outputs and its job summary; exits non-zero if
+ * a run does not end as it should (the first two succeed, the third is refused and sends nothing, the
+ * fourth reads and sends nothing).
  */
 import { randomBytes } from "node:crypto";
 import { KINDS, ROTATE_EXTERNAL_ID } from "../test/fixtures.ts";
@@ -168,20 +170,73 @@ async function demo(simulator: Simulator, number: number, entry: Demo): Promise<
   return { run, ok };
 }
 
+/** The plan of two connection files, as a pull request's plan step runs it: reads only, sends nothing. */
+async function fleetPlan(simulator: Simulator, number: number): Promise<boolean> {
+  const files = {
+    ".datadog/connections/openai.yml": [
+      "# yaml-language-server: $schema=../../schema/connection.schema.json",
+      `id: ${connectionId("OpenAIAPIKey")}`,
+      "name: Production OpenAI",
+      "tags: [team:platform]",
+      "integration:",
+      "  type: OpenAI",
+      "  credentials:",
+      "    type: OpenAIAPIKey",
+      "    api_token: !env OPENAI_API_KEY",
+      "",
+    ].join("\n"),
+    ".datadog/connections/payments.yml": [
+      `id: ${connectionId("HTTPTokenAuth")}`,
+      "tags: [team:platform]",
+      "---",
+      `id: ${connectionId("OktaAPIToken")}`,
+      "name: Okta (acme)",
+      "",
+    ].join("\n"),
+  };
+  const seen = simulator.requests.length;
+  const inputs = { connections: ".datadog/connections/*.yml", "dry-run": "true" };
+  const run = await runAction({
+    inputs: { ...inputs, "api-url": simulator.url, "api-key": SIM_API_KEY, "app-key": SIM_APP_KEY },
+    workspaceFiles: files,
+  });
+  heading(`Run ${number}: a pull request's plan of connection files against Datadog`);
+  section(
+    "Files",
+    Object.entries(files)
+      .map(([path, text]) => `${path}\n${indent(text.trimEnd())}`)
+      .join("\n"),
+  );
+  section("Inputs", `connections: ${inputs.connections}\ndry-run: true\napi-url: ${simulator.url}`);
+  section("Log", run.maskedLog);
+  section(
+    "Outputs",
+    Object.entries(run.outputs)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join("\n"),
+  );
+  section("Job summary (and the pull-request comment, with comment: true)", summaryText(run.summary));
+  const received = simulator.requests.slice(seen).map((request) => `${request.method} ${request.path}`);
+  section("Datadog (simulator)", `received: ${received.join(", ") || "nothing"}`);
+  const ok = run.exitCode === 0 && received.length > 0 && received.every((request) => request.startsWith("GET "));
+  console.log(`\n${ok ? "✔ planned: read, nothing sent" : "✘ NOT PLANNED AS EXPECTED"} (exit code ${run.exitCode})`);
+  return ok;
+}
+
 const simulator = await Simulator.start();
 let failed = 0;
+const runs = DEMOS.length + 1;
 try {
   console.log(`Datadog simulator listening on ${simulator.url}`);
   for (const [index, entry] of DEMOS.entries()) {
     const { ok } = await demo(simulator, index + 1, entry);
     if (!ok) failed++;
   }
+  if (!(await fleetPlan(simulator, runs))) failed++;
 } finally {
   await simulator.close();
 }
 console.log(
-  failed === 0
-    ? `\nAll ${DEMOS.length} runs ended as they should.`
-    : `\n${failed} of ${DEMOS.length} runs did not end as they should.`,
+  failed === 0 ? `\nAll ${runs} runs ended as they should.` : `\n${failed} of ${runs} runs did not end as they should.`,
 );
 process.exitCode = failed === 0 ? 0 : 1;

@@ -81,10 +81,10 @@ describe("npm ci", () => {
 });
 
 describe("npm run demo", () => {
-  it("ends with a dry run of a patch file refused by an annotation under the file's line, nothing sent", () => {
+  it("shows a dry run of a patch file refused by an annotation under the file's line, then a fleet's plan", () => {
     const run = spawnSync(process.execPath, ["scripts/demo.ts"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     expect(run.status).toBe(0);
-    const third = run.stdout.split("Run 3: ")[1] ?? "";
+    const third = (run.stdout.split("Run 3: ")[1] ?? "").split("Run 4: ")[0] ?? "";
     expect(third).toContain("patch-file: .datadog/connections/openai.yml\n  dry-run: true");
     expect(third).toContain(
       [
@@ -95,6 +95,10 @@ describe("npm run demo", () => {
     expect(third).toContain("received: nothing");
     expect(third).toContain("✔ refused as it should be, nothing sent (exit code 1,");
     expect(run.stdout).not.toContain("sk-proj-demo");
-    expect(run.stdout.trimEnd().endsWith("All 3 runs ended as they should.")).toBe(true);
+    // Then a fleet's plan, as a pull request's plan step runs it: reads only.
+    const fourth = run.stdout.split("Run 4: ")[1] ?? "";
+    expect(fourth).toContain("  3 connections: 2 would-update, 1 unchanged");
+    expect(fourth).toContain("✔ planned: read, nothing sent (exit code 0)");
+    expect(run.stdout.trimEnd().endsWith("All 4 runs ended as they should.")).toBe(true);
   }, 60_000);
 });

@@ -4,6 +4,7 @@
  * client's (one RateGate shared by all its requests); this module owns only the order of work per
  * connection and what becomes of each. One connection's failure never stops the others.
  */
+import { appliedButUnreadable } from "../answer.ts";
 import type { Answer } from "../datadog/client.ts";
 import { Failure, type Outcome, type Problem } from "../failure.ts";
 import type { UpdateRequest, UpdateResponse } from "../patch/schema.ts";
@@ -98,7 +99,14 @@ async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
       currentName = typeof state.name === "string" ? state.name : "";
       currentType = state.integration.type;
     } catch (error) {
-      return failed(job, offline, error, desiredName, desiredType);
+      const said =
+        error instanceof Failure
+          ? error
+          : new Failure({
+              title: "Unexpected error",
+              message: `Unexpected ${kindOf(error)} while reading the connection; nothing was sent. Run again, and report it if it persists.`,
+            });
+      return failed(job, offline, said, desiredName, desiredType);
     }
   }
   const fields = planFields(attributes, current, job.fromEnv);
@@ -116,9 +124,9 @@ async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
       answer = options.readAnswer(sent, job.id, true, rotated);
     } catch (error) {
       // Whatever fails in reading a 2xx answer, the update was applied: the user must learn it.
-      if (error instanceof Failure)
-        return { ...failed(job, fields, error, named.name, named.integrationType), answer: sent };
-      throw error;
+      const why = `the action could not read its answer (${kindOf(error)})`;
+      const said = error instanceof Failure ? error : appliedButUnreadable(sent.status, rotated, why);
+      return { ...failed(job, fields, said, named.name, named.integrationType), answer: sent };
     }
     const { integration } = answer.data.attributes;
     const credentials = (integration.credentials ?? {}) as Readonly<Record<string, unknown>>;
@@ -133,19 +141,33 @@ async function runJob(job: Job, options: ExecuteOptions): Promise<JobOutcome> {
       answer: sent,
     };
   } catch (error) {
-    return failed(job, fields, error, named.name, named.integrationType);
+    // Not a Failure of the client's: a fault of ours, after the request may have left. Said so, for
+    // this connection alone; the others go on.
+    const said =
+      error instanceof Failure
+        ? error
+        : new Failure(
+            {
+              title: "Unexpected error",
+              message: `Unexpected ${kindOf(error)} while sending; the update may have been applied. Check the connection in Datadog, and report it if it persists.`,
+            },
+            "unknown",
+          );
+    return failed(job, fields, said, named.name, named.integrationType);
   }
 }
+
+/** An error's kind, never its message (which may quote input). */
+const kindOf = (error: unknown) => (error instanceof Error ? error.name : typeof error);
 
 /** A request that failed: its outcome says whether it was sent, refused, applied, or may have been. */
 function failed(
   job: Job,
   fields: readonly FieldPlan[],
-  error: unknown,
+  error: Failure,
   name: string,
   integrationType: string,
 ): JobOutcome {
-  if (!(error instanceof Failure)) throw error;
   const status = STATUS_OF[error.outcome];
   const message = error.problems.map((problem) => problem.message).join(" ");
   return { result: result(job, { status, fields, name, integrationType, message }), problems: error.problems };

@@ -124,6 +124,26 @@ describe("execute: a fleet of connections", () => {
     expect(Math.max(...byPeriod.values())).toBeLessThanOrEqual(10);
   });
 
+  it("a fault of ours while sending one connection is that connection's unknown, and the others go on", async () => {
+    sim = await Simulator.start();
+    const ids = ["f1", "f2", "f3"].map(stableUuid);
+    for (const id of ids) sim.put(storedHttp(id, "Old"));
+    const real = client(sim);
+    const api = {
+      readConnection: (id: string) => real.readConnection(id),
+      updateConnection: (id: string, body: UpdateRequest) =>
+        id === ids[1] ? Promise.reject(new TypeError("boom: sk-never-printed")) : real.updateConnection(id, body),
+    };
+    const results = await execute(
+      ids.map((id) => job(id, { name: "New" })),
+      { api, dryRun: false, maxParallel: 2, readAnswer },
+    );
+    expect(results.map((result) => result.status)).toEqual(["updated", "unknown", "updated"]);
+    expect(results[1]?.message).toBe(
+      "Unexpected TypeError while sending; the update may have been applied. Check the connection in Datadog, and report it if it persists.",
+    );
+  });
+
   it("a cancelled fleet starts nothing more: the rest are not-sent", async () => {
     sim = await Simulator.start();
     const ids = ["c1", "c2", "c3"].map(stableUuid);

@@ -38,6 +38,7 @@ export async function run(): Promise<void> {
   process.once("SIGTERM", onSignal);
   // The pull-request comment, once the inputs that ask for it are read: it reports a refusal too.
   let comment: Commenter | undefined;
+  let fleet = core.getInput("connections").trim() !== "";
   try {
     const keys = readKeys(core.getInput, process.env);
     secrets.register([keys.apiKey, keys.appKey, readGitHubToken(core.getInput)].filter(Boolean));
@@ -51,7 +52,8 @@ export async function run(): Promise<void> {
     // Before any walk of a document (findSecrets recurses): data nested past MAX_DEPTH is refused.
     refuseTooDeep(documents);
     for (const document of documents) secrets.register(findSecrets(document.parsed.value));
-    const fleet = sources[0]?.input === "connections";
+    // Known from the input already (for a refusal's heading); the sources say it for good.
+    fleet = sources[0]?.input === "connections";
     const inputs = readInputs(core.getInput, process.env, keys, fleet);
     comment = commenter(inputs, core.getInput(fleet ? "connections" : "connection-id"), secrets, cancel.signal);
     const jobs = toJobs(documents, inputs.connectionId);
@@ -84,7 +86,7 @@ export async function run(): Promise<void> {
     else await reportOne(inputs, jobs[0] as Job, outcomes.get(jobs[0] as Job) as JobOutcome, secrets);
     await comment(results);
   } catch (error) {
-    const messages = await fail(error, secrets);
+    const messages = await fail(error, secrets, fleet);
     await comment?.([], messages);
   } finally {
     process.off("SIGINT", onSignal);

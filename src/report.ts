@@ -136,8 +136,11 @@ export async function writeFailureSummary(
   messages: readonly string[],
   runUrl: string | undefined,
   outcome: Outcome = "not-updated",
+  fleet = false,
 ): Promise<void> {
-  const summary = core.summary.emptyBuffer().addHeading(FAILURE_HEADINGS[outcome], 2);
+  // A fleet fails here only before anything is sent: its documents or inputs were refused.
+  const heading = fleet ? "Datadog connections: refused, nothing sent" : FAILURE_HEADINGS[outcome];
+  const summary = core.summary.emptyBuffer().addHeading(heading, 2);
   summary.addList(messages.map(forMarkup));
   await writeWithin(summary, runUrl);
 }

@@ -257,7 +257,7 @@ async function writeSummarySafely(write: () => Promise<void>): Promise<void> {
  * Reports a failure: each problem as an error annotation (at its file and line) and in the job
  * summary, where a person reading a scheduled run's page looks first; exit code 1.
  */
-export async function fail(error: unknown, secrets: SecretRegistry): Promise<string[]> {
+export async function fail(error: unknown, secrets: SecretRegistry, fleet = false): Promise<string[]> {
   if (!(error instanceof Failure)) log.debug(describeUnexpected(error));
   const problems: readonly Problem[] =
     error instanceof Failure
@@ -274,7 +274,7 @@ export async function fail(error: unknown, secrets: SecretRegistry): Promise<str
   // What setFailed does, with the annotation properties it cannot take.
   process.exitCode = core.ExitCode.Failure;
   const outcome = error instanceof Failure ? error.outcome : "not-updated";
-  await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl(), outcome));
+  await writeSummarySafely(() => writeFailureSummary(messages, workflowRunUrl(), outcome, fleet));
   return messages;
 }
 

@@ -236,6 +236,7 @@ describe("refused before anything is sent, every problem listed", () => {
     expect(run.exitCode).toBe(1);
     expect(sim.requests).toEqual([]);
     expect(errors(run).map((error) => error.message)).toEqual(messages);
+    expect(summaryText(run.summary).split("\n")[0]).toBe("Datadog connections: refused, nothing sent");
     for (const error of errors(run)) expect(error.properties.file).toMatch(/^connections\//);
   });
 

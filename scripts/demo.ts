@@ -94,6 +94,17 @@ function section(title: string, body: string): void {
   console.log(body.trim() === "" ? "  (none)" : indent(body));
 }
 
+/** What a step shows first: its log as the runner shows it, then its outputs. */
+function logAndOutputs(run: ActionRun): void {
+  section("Log", run.maskedLog);
+  section(
+    "Outputs",
+    Object.entries(run.outputs)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join("\n"),
+  );
+}
+
 function connectionId(credentialType: string): string {
   const kind = KINDS.find((candidate) => candidate.kind.type === credentialType);
   if (!kind) throw new Error(`no sample connection for ${credentialType}`);
@@ -131,13 +142,7 @@ async function demo(simulator: Simulator, number: number, entry: Demo): Promise<
       ? `connection-id: ${id}\napi-url: ${simulator.url}\npatch-file: ${entry.refusedFile}\ndry-run: true`
       : `${env.length > 0 ? `env:\n${indent(env.join("\n"))}\n` : ""}connection-id: ${id}\napi-url: ${simulator.url}\npatch: |\n${indent(masked(entry.patch, run.masks).trimEnd())}`,
   );
-  section("Log", run.maskedLog);
-  section(
-    "Outputs",
-    Object.entries(run.outputs)
-      .map(([name, value]) => `${name}: ${value}`)
-      .join("\n"),
-  );
+  logAndOutputs(run);
   section("Job summary", summaryText(run.summary));
   if (entry.refusedFile) section("In the pull request", annotatedFile(entry.refusedFile, entry.patch, run));
   const received = simulator.requests.slice(seen).map((request) => `${request.method} ${request.path}`);
@@ -208,13 +213,7 @@ async function fleetPlan(simulator: Simulator, number: number): Promise<boolean>
       .join("\n"),
   );
   section("Inputs", `connections: ${inputs.connections}\ndry-run: true\napi-url: ${simulator.url}`);
-  section("Log", run.maskedLog);
-  section(
-    "Outputs",
-    Object.entries(run.outputs)
-      .map(([name, value]) => `${name}: ${value}`)
-      .join("\n"),
-  );
+  logAndOutputs(run);
   section("Job summary (and the pull-request comment, with comment: true)", summaryText(run.summary));
   const received = simulator.requests.slice(seen).map((request) => `${request.method} ${request.path}`);
   section("Datadog (simulator)", `received: ${received.join(", ") || "nothing"}`);
